@@ -1,0 +1,1 @@
+"""Value types and entities of the loyalty domain. Imports no framework."""

@@ -1,0 +1,68 @@
+"""Client companies and their contact persons, as validated input."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+
+from loyalka.domain.inn import validate_inn
+from loyalka.errors import InvalidInput
+
+_CODE = re.compile(r"^[A-Za-z0-9А-Яа-яЁё_.\-/]{1,64}$")
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+STATUSES = ("active", "left", "blocked")
+
+
+def validate_code(value: str, *, field: str) -> str:
+    value = value.strip() if isinstance(value, str) else value
+    if not isinstance(value, str) or not _CODE.match(value):
+        raise InvalidInput(
+            f"{field} must be 1-64 letters, digits or _ . - /, got {value!r}", code="invalid_code", field=field
+        )
+    return value
+
+
+@dataclass(frozen=True, slots=True)
+class ContactIn:
+    code: str
+    name: str
+    role: str | None = None
+    birthday: date | None = None
+    email: str | None = None
+    phone: str | None = None
+    can_spend: bool = True
+    monthly_spend_limit_minor: int | None = None
+
+    def __post_init__(self) -> None:
+        validate_code(self.code, field="contact.code")
+        if not self.name.strip():
+            raise InvalidInput("a contact needs a name", code="missing_name", field="contact.name")
+        if self.email is not None and not _EMAIL.match(self.email):
+            raise InvalidInput(f"{self.email!r} is not an e-mail address", code="invalid_email", field="contact.email")
+        if self.monthly_spend_limit_minor is not None and self.monthly_spend_limit_minor < 0:
+            raise InvalidInput(
+                "a spending limit cannot be negative", code="negative_amount", field="contact.monthly_spend_limit"
+            )
+
+
+@dataclass(frozen=True, slots=True)
+class AccountIn:
+    code: str
+    name: str
+    inn: str | None = None
+    region: str | None = None
+    industry: str | None = None
+    manager: str | None = None
+    tags: tuple[str, ...] = ()
+    contacts: tuple[ContactIn, ...] = field(default_factory=tuple)
+
+    def __post_init__(self) -> None:
+        validate_code(self.code, field="code")
+        if not self.name.strip():
+            raise InvalidInput("a company needs a name", code="missing_name", field="name")
+        if self.inn is not None:
+            validate_inn(self.inn)
+        codes = [c.code for c in self.contacts]
+        if len(codes) != len(set(codes)):
+            raise InvalidInput("two contacts share one code", code="duplicate_contact", field="contacts")

@@ -1,0 +1,1 @@
+"""Pure rule evaluation: (program, account state, event, time) -> accruals, limits, close decisions."""

@@ -1,0 +1,146 @@
+"""Read a program file: YAML syntax, schema and cross-references, every mistake with its line."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from loyalka.errors import InvalidProgram, ProgramIssue
+from loyalka.program.conditions import ConditionError, compile_condition
+from loyalka.program.models import Program
+
+
+def load_program_file(path: str | Path) -> tuple[Program, str]:
+    """Parse and validate a program file; returns the program and its source text."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError as exc:
+        raise InvalidProgram([ProgramIssue("", f"no such file: {path}")], source=str(path)) from exc
+    except UnicodeDecodeError as exc:
+        raise InvalidProgram([ProgramIssue("", "the file is not UTF-8 text")], source=str(path)) from exc
+    return parse_program(text, source=str(path)), text
+
+
+def parse_program(text: str, *, source: str | None = None) -> Program:
+    root = _compose(text, source)
+    issues = _duplicate_keys(root, ())
+    data = yaml.safe_load(text)
+    if not isinstance(data, dict):
+        raise InvalidProgram(
+            [ProgramIssue("", "a program file must be a mapping with a 'program:' section", 1)], source=source
+        )
+    try:
+        program = Program.model_validate(data)
+    except ValidationError as exc:
+        for err in exc.errors():
+            loc = tuple(err["loc"])
+            message = _message(err)
+            issues.append(ProgramIssue(_dotted(loc), message, _line_of(root, loc)))
+        raise InvalidProgram(issues, source=source) from None
+    issues.extend(ProgramIssue(p, m, _line_of(root, tuple(p.split(".")))) for p, m in cross_check(program))
+    if issues:
+        raise InvalidProgram(issues, source=source)
+    return program
+
+
+def content_hash(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def cross_check(program: Program) -> list[tuple[str, str]]:
+    """Checks that span sections: references to point kinds, unique rule ids, conditions that compile."""
+    problems: list[tuple[str, str]] = []
+    kinds = set(program.point_kinds)
+    seen: set[str] = set()
+    for i, rule in enumerate(program.earning):
+        if rule.kind not in kinds:
+            problems.append(
+                (
+                    f"earning.{i}.kind",
+                    f"refers to point kind {rule.kind!r}, which is not defined in point_kinds ({', '.join(sorted(kinds))})",
+                )
+            )
+        if rule.id in seen:
+            problems.append((f"earning.{i}.id", f"rule id {rule.id!r} is used twice"))
+        seen.add(rule.id)
+        if rule.when is not None:
+            try:
+                compile_condition(rule.when)
+            except ConditionError as exc:
+                problems.append((f"earning.{i}.when", str(exc)))
+    for i, kind in enumerate(program.spending.kind_order or []):
+        if kind not in kinds:
+            problems.append((f"spending.kind_order.{i}", f"refers to point kind {kind!r}, which is not defined"))
+    for section in ("benefits", "leaderboards"):
+        ids = [item.id for item in getattr(program, section)]
+        for i, ident in enumerate(ids):
+            if ident in ids[:i]:
+                problems.append((f"{section}.{i}.id", f"id {ident!r} is used twice"))
+    return problems
+
+
+def _compose(text: str, source: str | None) -> yaml.Node | None:
+    try:
+        return yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark else None
+        problem = exc.problem or exc.context or "malformed YAML"
+        raise InvalidProgram([ProgramIssue("", f"YAML syntax: {problem}", line)], source=source) from None
+    except yaml.YAMLError as exc:
+        raise InvalidProgram([ProgramIssue("", f"YAML syntax: {exc}")], source=source) from None
+
+
+def _duplicate_keys(node: yaml.Node | None, path: tuple[str, ...]) -> list[ProgramIssue]:
+    issues: list[ProgramIssue] = []
+    if isinstance(node, yaml.MappingNode):
+        seen: set[str] = set()
+        for key, value in node.value:
+            name = str(key.value)
+            if name in seen:
+                issues.append(ProgramIssue(_dotted((*path, name)), "key is given twice", key.start_mark.line + 1))
+            seen.add(name)
+            issues.extend(_duplicate_keys(value, (*path, name)))
+    elif isinstance(node, yaml.SequenceNode):
+        for i, item in enumerate(node.value):
+            issues.extend(_duplicate_keys(item, (*path, str(i))))
+    return issues
+
+
+def _line_of(node: yaml.Node | None, loc: tuple[Any, ...]) -> int | None:
+    """The line of the deepest node that the location reaches (1-based)."""
+    line = node.start_mark.line + 1 if node is not None else None
+    for part in loc:
+        if isinstance(node, yaml.MappingNode):
+            for key, value in node.value:
+                if str(key.value) == str(part):
+                    line = key.start_mark.line + 1
+                    node = value
+                    break
+            else:
+                return line
+        elif isinstance(node, yaml.SequenceNode) and str(part).isdigit() and int(part) < len(node.value):
+            node = node.value[int(part)]
+            line = node.start_mark.line + 1
+        else:
+            return line
+    return line
+
+
+def _dotted(loc: tuple[Any, ...]) -> str:
+    return ".".join(str(p) for p in loc if not str(p).startswith("function-"))
+
+
+def _message(err: dict[str, Any]) -> str:
+    kind = err["type"]
+    if kind == "extra_forbidden":
+        return "unknown key (check the spelling; see docs/program.md for the keys this section takes)"
+    if kind == "missing":
+        return "required key is missing"
+    message = str(err["msg"])
+    return message.removeprefix("Value error, ")

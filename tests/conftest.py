@@ -1,0 +1,93 @@
+"""Shared fixtures: a migrated database per backend (SQLite always; PostgreSQL when
+LOYALKA_TEST_DATABASE_URL is set), emptied before each test so tests never see each other's data."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, make_url, text
+
+from loyalka.storage.database import Database
+from loyalka.storage.tables import Base
+
+ROOT = Path(__file__).resolve().parents[1]
+EXAMPLES = ROOT / "examples"
+PG_URL = os.environ.get("LOYALKA_TEST_DATABASE_URL")
+BACKENDS = ["sqlite", "postgres"] if PG_URL else ["sqlite"]
+
+
+def moscow(*args: int) -> datetime:
+    from zoneinfo import ZoneInfo
+
+    return datetime(*args, tzinfo=ZoneInfo("Europe/Moscow"))
+
+
+def utc(*args: int) -> datetime:
+    return datetime(*args, tzinfo=UTC)
+
+
+class PostgresScratch:
+    """A database of its own on the test server, dropped afterwards."""
+
+    def __init__(self, base_url: str) -> None:
+        self.base = make_url(base_url)
+        self.name = f"loyalka_t_{uuid.uuid4().hex[:12]}"
+        self.admin = create_engine(self.base, isolation_level="AUTOCOMMIT")
+        with self.admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{self.name}"'))
+        self.url = self.base.set(database=self.name).render_as_string(hide_password=False)
+
+    def drop(self) -> None:
+        with self.admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)'))
+        self.admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def _databases(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Database]]:
+    made: dict[str, Database] = {}
+    scratch = None
+    sqlite_file = tmp_path_factory.mktemp("db") / "loyalka.db"
+    made["sqlite"] = Database(f"sqlite:///{sqlite_file}")
+    made["sqlite"].migrate()
+    if PG_URL:
+        scratch = PostgresScratch(PG_URL)
+        made["postgres"] = Database(scratch.url)
+        made["postgres"].migrate()
+    yield made
+    for database in made.values():
+        database.dispose()
+    if scratch is not None:
+        scratch.drop()
+
+
+def empty(database: Database) -> None:
+    tables = [t.name for t in reversed(Base.metadata.sorted_tables)]
+    with database.engine.begin() as conn:
+        if database.dialect == "postgresql":
+            conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+        else:
+            for name in tables:
+                conn.execute(text(f"DELETE FROM {name}"))
+
+
+@pytest.fixture(params=BACKENDS)
+def db(request: pytest.FixtureRequest, _databases: dict[str, Database]) -> Database:
+    database = _databases[request.param]
+    empty(database)
+    return database
+
+
+@pytest.fixture
+def pg_db(_databases: dict[str, Database]) -> Database:
+    """PostgreSQL only (race tests): fails loudly when the URL is not set, never skips silently."""
+    if "postgres" not in _databases:
+        pytest.fail("this test needs PostgreSQL: set LOYALKA_TEST_DATABASE_URL (bash .ci/run does)")
+    database = _databases["postgres"]
+    empty(database)
+    return database
