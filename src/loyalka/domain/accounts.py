@@ -9,7 +9,7 @@ from datetime import date
 from loyalka.domain.inn import validate_inn
 from loyalka.errors import InvalidInput
 
-_CODE = re.compile(r"^[A-Za-z0-9А-Яа-яЁё_.\-/]{1,64}$")
+_CODE = re.compile(r"^[A-Za-z0-9А-Яа-яЁё_.:#\-/]{1,64}$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 STATUSES = ("active", "left", "blocked")
 
@@ -18,7 +18,7 @@ def validate_code(value: str, *, field: str) -> str:
     value = value.strip() if isinstance(value, str) else value
     if not isinstance(value, str) or not _CODE.match(value):
         raise InvalidInput(
-            f"{field} must be 1-64 letters, digits or _ . - /, got {value!r}", code="invalid_code", field=field
+            f"{field} must be 1-64 letters, digits or _ . : # - /, got {value!r}", code="invalid_code", field=field
         )
     return value
 

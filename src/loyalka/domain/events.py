@@ -37,6 +37,7 @@ class OrderIn:
     contact: str | None = None
     hold_key: str | None = None  # capture this hold with the order (two-phase redemption)
     redeem_minor: int = 0  # or: pay this much of the order with points now (one-phase)
+    redeem_max: bool = False  # or: pay as much as the program allows now (nothing when nothing is spendable)
 
     def __post_init__(self) -> None:
         validate_code(self.event_id, field="event_id")
@@ -46,8 +47,8 @@ class OrderIn:
             raise InvalidInput("an order total must be above zero", code="invalid_amount", field="total")
         if self.redeem_minor < 0:
             raise InvalidInput("redeem must not be negative", code="negative_amount", field="redeem")
-        if self.redeem_minor and self.hold_key:
-            raise InvalidInput("give either hold_key or redeem, not both", code="conflicting_fields", field="redeem")
+        if sum(map(bool, (self.redeem_minor, self.hold_key, self.redeem_max))) > 1:
+            raise InvalidInput("give one of hold_key, redeem or redeem_max", code="conflicting_fields", field="redeem")
 
 
 @dataclass(frozen=True, slots=True)

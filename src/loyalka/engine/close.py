@@ -31,6 +31,14 @@ def leavers(program: Program, members: list[MemberMonth]) -> list[int]:
     ]
 
 
+def rejoiners(program: Program, former: list[MemberMonth]) -> list[int]:
+    """Clients who left earlier and whose purchases in the closed month reach the threshold again."""
+    threshold = program.membership.stay_threshold
+    if threshold is None or not program.membership.rejoin:
+        return []
+    return [m.account_id for m in former if m.purchases_minor >= threshold.min_purchases]
+
+
 def benefits_earned(program: Program, members: list[MemberMonth], leaving: set[int]) -> dict[str, list[int]]:
     """Benefit id -> accounts that qualified in the month (members leaving the program get none)."""
     result: dict[str, list[int]] = {}

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from loyalka.domain.money import format_minor
 from loyalka.domain.periods import Period, enclosing, ends_period, parse_month, period_of
-from loyalka.engine.close import MemberMonth, benefits_earned, leaderboard, leavers
+from loyalka.engine.close import MemberMonth, benefits_earned, leaderboard, leavers, rejoiners
 from loyalka.errors import RuleViolation
 from loyalka.ledger.book import EntryType
 from loyalka.services.programs import active_program, program_by_code
@@ -59,8 +59,10 @@ def close_month(session: Session, month_key: str, *, now: datetime, program: str
     activated = _activated(session, program_row.id, month)
     expired = _expire(session, program_row.id, month.end, event_id, now)
     members = _member_months(session, program_row.id, month)
+    returning = rejoiners(rules, _member_months(session, program_row.id, month, status="left"))
     leaving = leavers(rules, members)
     forfeited = _leave(session, leaving, month, rules.membership.on_exit, event_id, now)
+    _rejoin(session, returning)
     granted = _grant_benefits(session, benefits_earned(rules, members, set(leaving)), month)
     standings = _leaderboards(session, program_row.id, rules, month)
     summary = {
@@ -71,6 +73,7 @@ def close_month(session: Session, month_key: str, *, now: datetime, program: str
         "expired": format_minor(expired),
         "members_evaluated": len(members),
         "left_program": len(leaving),
+        "rejoined": len(returning),
         "forfeited": format_minor(forfeited),
         "benefits": {k: len(v) for k, v in granted.items()},
         "leaderboards": standings,
@@ -148,10 +151,11 @@ def _expire(session: Session, program_id: int, at: datetime, event_id: str, now:
     return total
 
 
-def _member_months(session: Session, program_id: int, month: Period) -> list[MemberMonth]:
+def _member_months(session: Session, program_id: int, month: Period, status: str = "active") -> list[MemberMonth]:
+    """The month's figures of the program's accounts that have ``status`` (members, or those who left)."""
     rows = session.execute(
         select(AccountRow.id, AccountRow.joined_at, AccountRow.region, AccountRow.industry).where(
-            AccountRow.program_id == program_id, AccountRow.status == "active", AccountRow.joined_at < month.end
+            AccountRow.program_id == program_id, AccountRow.status == status, AccountRow.joined_at < month.end
         )
     ).all()
     purchases: dict[int, int] = defaultdict(int)
@@ -197,6 +201,11 @@ def _leave(session: Session, leaving: list[int], month: Period, on_exit: str, ev
             )
         persist(session, books.values(), recorded_at=now)
     return total
+
+
+def _rejoin(session: Session, returning: list[int]) -> None:
+    for account in session.scalars(select(AccountRow).where(AccountRow.id.in_(returning))) if returning else []:
+        account.status, account.left_at, account.left_reason = "active", None, None
 
 
 def _grant_benefits(session: Session, granted: dict[str, list[int]], month: Period) -> dict[str, list[int]]:

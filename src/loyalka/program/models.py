@@ -164,6 +164,7 @@ class Membership(Strict):
     stay_threshold: StayThreshold | None = None
     grace_periods: int = Field(default=0, ge=0, le=24)  # closed periods after joining exempt from the threshold
     on_exit: Literal["forfeit", "keep_until_expiry"] = "forfeit"
+    rejoin: bool = False  # a client who left re-enters at the close of a month whose purchases reach the threshold
 
 
 class BenefitQualification(Strict):

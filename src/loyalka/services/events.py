@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import insert, select
@@ -23,9 +23,11 @@ from loyalka.errors import Conflict, InvalidInput, NotFound, RuleViolation
 from loyalka.ledger.book import Book, Lot
 from loyalka.services.accounts import lock_accounts
 from loyalka.services.programs import ActiveProgram, active_program, version_rules
-from loyalka.services.redemption import capture_hold, place_hold, sweep_expired_holds
+from loyalka.services.redemption import capture_hold, place_hold, quote_book, sweep_expired_holds
 from loyalka.storage.ledger_store import load_books, persist
 from loyalka.storage.tables import AccountRow, ContactRow, EventRow, HoldRow, OrderRow
+
+CLOCK_SKEW = timedelta(minutes=5)  # how far ahead of our clock a sender's clock may run
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +72,13 @@ def _replays(session: Session, events: Sequence[OrderIn | ReturnIn]) -> tuple[di
 
 
 def post_orders(session: Session, orders: Sequence[OrderIn], *, now: datetime) -> list[Outcome]:
+    for order in orders:
+        if order.occurred_at > now + CLOCK_SKEW:
+            raise InvalidInput(
+                f"order {order.order_ref} is dated {order.occurred_at.isoformat()}, in the future",
+                code="future_event",
+                field="occurred_at",
+            )
     replays, fresh = _replays(session, orders)
     if not fresh:
         return [replays[o.event_id] for o in orders if o.event_id in replays]
@@ -89,7 +98,7 @@ def post_orders(session: Session, orders: Sequence[OrderIn], *, now: datetime) -
         raise Conflict(f"order {ref!r} is recorded already", code="order_exists", field="order_id")
     contacts = _contacts(session, fresh, by_code)
     programs: dict[int, ActiveProgram] = {}
-    spenders = {by_code[o.account] for o, _ in fresh if o.redeem_minor or o.hold_key}
+    spenders = {by_code[o.account] for o, _ in fresh if o.redeem_minor or o.hold_key or o.redeem_max}
     books = load_books(session, spenders)
     for account_id in spenders:
         sweep_expired_holds(session, account_id, now)
@@ -206,7 +215,19 @@ def _pay_with_points(
             )
         capture_hold(session, hold, at=now)
         return hold.money_minor
-    if order.redeem_minor:
+    if order.redeem_max:
+        limit = quote_book(
+            session,
+            account,
+            book,
+            program.rules,
+            order_total_minor=order.total_minor,
+            contact=contact,
+            at=order.occurred_at,
+        )
+        if limit.max_money_minor == 0:
+            return 0
+    if order.redeem_minor or order.redeem_max:
         hold = place_hold(
             session,
             account=account,
@@ -216,11 +237,11 @@ def _pay_with_points(
             request_hash=request_hash(order),
             order_ref=order.order_ref,
             order_total_minor=order.total_minor,
-            money_minor=order.redeem_minor,
+            money_minor=order.redeem_minor or None,
             contact=contact,
-            at=now,
+            at=order.occurred_at,
         )
-        capture_hold(session, hold, at=now)
+        capture_hold(session, hold, at=order.occurred_at)
         return hold.money_minor
     return 0
 

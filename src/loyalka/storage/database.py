@@ -99,3 +99,23 @@ def alembic_config(url: str) -> Config:
     config.set_main_option("script_location", str(MIGRATIONS))
     config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
     return config
+
+
+def is_empty(database: Database) -> bool:
+    """No program and no account yet."""
+    from sqlalchemy import func, select
+
+    from loyalka.storage.tables import AccountRow, ProgramRow
+
+    with database.unit_of_work() as session:
+        return not session.scalar(select(func.count()).select_from(ProgramRow)) and not session.scalar(
+            select(func.count()).select_from(AccountRow)
+        )
+
+
+def reset_schema(database: Database) -> None:
+    """Drop every Loyalka table (all migrations down), for the demo's --reset."""
+    with database.engine.begin() as connection:
+        config = alembic_config(database.url)
+        config.attributes["connection"] = connection
+        command.downgrade(config, "base")

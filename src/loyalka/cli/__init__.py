@@ -1,0 +1,1 @@
+"""The `loyalka` command."""

@@ -1,0 +1,260 @@
+"""`loyalka`: set-up, programs, imports, period closes, accounts, the demo and the server."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from loyalka.domain.periods import utcnow
+from loyalka.errors import InvalidProgram, LoyaltyError
+from loyalka.storage.database import Database, url_for
+
+app = typer.Typer(help="Loyalka: loyalty programs for B2B sellers.", no_args_is_help=True, add_completion=False)
+program_app = typer.Typer(help="Program files: validate, load, publish.", no_args_is_help=True)
+import_app = typer.Typer(help="Import CSV files.", no_args_is_help=True)
+account_app = typer.Typer(help="Client accounts.", no_args_is_help=True)
+app.add_typer(program_app, name="program")
+app.add_typer(import_app, name="import")
+app.add_typer(account_app, name="account")
+
+console = Console()
+err = Console(stderr=True)
+DbOption = Annotated[
+    str | None,
+    typer.Option("--db", help="Database URL or SQLite file (default: LOYALKA_DATABASE_URL or the user data dir)."),
+]
+
+
+def _database(db: str | None, *, migrate: bool = True) -> Database:
+    database = Database(url_for(db))
+    if migrate:
+        database.migrate()
+    return database
+
+
+def _fail(exc: LoyaltyError) -> None:
+    if isinstance(exc, InvalidProgram):
+        err.print(f"[red]error:[/red] {exc.message}", highlight=False, markup=True)
+    else:
+        where = f" [{exc.field}]" if exc.field else ""
+        err.print(f"[red]error ({exc.code}){where}:[/red] {exc.message}", highlight=False)
+    raise typer.Exit(2 if isinstance(exc, InvalidProgram) else 1)
+
+
+def _progress() -> Progress:
+    return Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err,
+        transient=True,
+        disable=not err.is_terminal,
+    )
+
+
+@app.command()
+def init(db: DbOption = None) -> None:
+    """Create the database, or bring its schema up to date."""
+    database = _database(db)
+    console.print(f"database ready: {database.engine.url.render_as_string(hide_password=True)}")
+
+
+@program_app.command("validate")
+def program_validate(file: Path) -> None:
+    """Check a program file; every mistake is printed with its line."""
+    from loyalka.program.loader import load_program_file
+
+    try:
+        program, _ = load_program_file(file)
+    except LoyaltyError as exc:
+        _fail(exc)
+    console.print(
+        f"{file}: valid — program {program.program.code!r}, {len(program.point_kinds)} point kind(s), "
+        f"{len(program.earning)} earning rule(s)"
+    )
+
+
+@program_app.command("load")
+def program_load(file: Path, db: DbOption = None) -> None:
+    """Validate and store a program file as a new version (the same text twice is one version)."""
+    from loyalka.program.loader import load_program_file
+    from loyalka.services.programs import load_program
+
+    try:
+        _, text = load_program_file(file)
+        database = _database(db)
+        with database.unit_of_work() as session:
+            result = load_program(session, text, now=utcnow(), source=str(file))
+    except LoyaltyError as exc:
+        _fail(exc)
+    state = "loaded as" if result.created else "unchanged, already"
+    console.print(f"program {result.code!r} {state} version {result.version}")
+
+
+@import_app.command("orders")
+def import_orders_cmd(
+    file: Path,
+    db: DbOption = None,
+    skip_bad: Annotated[bool, typer.Option(help="Import the good rows even if some rows are broken.")] = False,
+) -> None:
+    """Import orders from CSV: account, order_id, occurred_at (ISO 8601 with offset), total [, event_id, contact, redeem]."""
+    from loyalka.imports.orders_csv import import_orders
+
+    try:
+        database = _database(db)
+        with _progress() as bar:
+            task = bar.add_task("importing orders", total=None)
+            report = import_orders(
+                database,
+                file,
+                now=utcnow(),
+                skip_bad=skip_bad,
+                progress=lambda done, total: bar.update(task, completed=done, total=total),
+            )
+    except LoyaltyError as exc:
+        _fail(exc)
+    _print_report(report, "orders")
+
+
+@import_app.command("accounts")
+def import_accounts_cmd(
+    file: Path,
+    db: DbOption = None,
+    program: str | None = None,
+    skip_bad: Annotated[bool, typer.Option(help="Import the good rows even if some rows are broken.")] = False,
+) -> None:
+    """Import client companies from CSV: code, name [, inn, region, industry, manager, tags (a;b)]."""
+    from loyalka.imports.orders_csv import import_accounts
+
+    try:
+        report = import_accounts(_database(db), file, now=utcnow(), skip_bad=skip_bad, program=program)
+    except LoyaltyError as exc:
+        _fail(exc)
+    _print_report(report, "accounts")
+
+
+def _print_report(report, what: str) -> None:  # type: ignore[no-untyped-def]
+    for error in report.errors:
+        err.print(f"{report.path}: {error}", highlight=False)
+    if report.committed:
+        console.print(
+            f"{report.imported} {what} imported, {report.replayed} already there, {len(report.errors)} row(s) rejected"
+        )
+        return
+    err.print(
+        f"[red]nothing imported:[/red] {len(report.errors)} of {report.rows} row(s) are broken "
+        f"(fix them, or pass --skip-bad to import the good rows)"
+    )
+    raise typer.Exit(1)
+
+
+@app.command("close-period")
+def close_period(
+    period: str,
+    db: DbOption = None,
+    program: str | None = None,
+    now: Annotated[str | None, typer.Option(help="Run as of this ISO time (for replays and tests).")] = None,
+) -> None:
+    """Close a month (YYYY-MM): activate, expire, evaluate who stays, benefits, leaderboards. Safe to re-run."""
+    from loyalka.jobs.period_close import close_month
+
+    try:
+        at = datetime.fromisoformat(now) if now else utcnow()
+        database = _database(db)
+        with database.unit_of_work() as session:
+            summary = close_month(session, period, now=at, program=program)
+    except ValueError as exc:
+        err.print(f"[red]error:[/red] --now: {exc}")
+        raise typer.Exit(1) from exc
+    except LoyaltyError as exc:
+        _fail(exc)
+    console.print_json(json.dumps(summary, ensure_ascii=False))
+
+
+@account_app.command("show")
+def account_show(
+    code: str, db: DbOption = None, as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False
+) -> None:
+    """Balance by kind with lots and expiry dates, benefits, contacts."""
+    from loyalka.cli.render import account_panel
+    from loyalka.services.accounts import describe_account
+
+    try:
+        database = _database(db)
+        with database.unit_of_work() as session:
+            data = describe_account(session, code, now=utcnow())
+    except LoyaltyError as exc:
+        _fail(exc)
+    if as_json:
+        console.print_json(json.dumps(data, ensure_ascii=False))
+    else:
+        console.print(account_panel(data))
+
+
+@app.command()
+def demo(
+    db: DbOption = None,
+    reset: Annotated[bool, typer.Option(help="Wipe the database first (it must otherwise be empty).")] = False,
+    companies: int = 2000,
+    months: int = 24,
+    seed: int = 2013,
+) -> None:
+    """Generate a textile distributor's history, replay it through the seed-000 program, print the KPIs."""
+    from loyalka.cli.render import demo_report
+    from loyalka.demo.replay import run_demo
+    from loyalka.storage.database import is_empty, reset_schema
+
+    started = time.perf_counter()
+    database = _database(db, migrate=False)
+    if reset:
+        reset_schema(database)
+    database.migrate()
+    if not is_empty(database):
+        err.print(
+            f"[red]error:[/red] {database.url} already holds data; run `loyalka demo --reset` to wipe it, "
+            "or give another --db"
+        )
+        raise typer.Exit(1)
+    with _progress() as bar:
+        task = bar.add_task("replaying months", total=None)
+        report = run_demo(
+            database,
+            companies=companies,
+            months=months,
+            seed=seed,
+            progress=lambda _stage, done, total: bar.update(task, completed=done, total=total),
+        )
+    console.print(demo_report(report))
+    console.print(
+        f"done in {time.perf_counter() - started:.1f} s; database: "
+        f"{database.engine.url.render_as_string(hide_password=True)}"
+    )
+    console.print("next: `loyalka serve` and open /docs, or `loyalka account show C00001`")
+
+
+@app.command()
+def serve(db: DbOption = None, host: str = "127.0.0.1", port: int = 8000) -> None:
+    """Serve the HTTP API (OpenAPI at /docs)."""
+    import uvicorn
+
+    from loyalka.api.app import create_app
+
+    database = _database(db)
+    api = create_app(database, api_key=os.environ.get("LOYALKA_API_KEY"))
+    console.print(f"Loyalka API on http://{host}:{port}  (OpenAPI: http://{host}:{port}/docs)")
+    sys.stdout.flush()
+    uvicorn.run(api, host=host, port=port, log_level="info")
+
+
+def main() -> None:
+    app()

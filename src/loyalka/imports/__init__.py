@@ -1,0 +1,1 @@
+"""File imports: every row checked and reported by its line; nothing half-imported."""

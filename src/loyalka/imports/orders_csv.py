@@ -1,0 +1,213 @@
+"""Import orders (and accounts) from CSV.
+
+Every row is checked first and each broken row is reported with its line number. By default a file with
+any broken row imports nothing; with ``skip_bad`` the good rows are imported and the bad ones reported.
+All good rows go in one transaction, so an interruption leaves the database as it was.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from loyalka.domain.accounts import AccountIn
+from loyalka.domain.events import OrderIn
+from loyalka.domain.money import parse_minor
+from loyalka.errors import InvalidInput, LoyaltyError
+from loyalka.services.accounts import create_account
+from loyalka.services.events import post_orders
+from loyalka.storage.database import Database
+from loyalka.storage.tables import AccountRow, OrderRow
+
+ORDER_COLUMNS = ("account", "order_id", "occurred_at", "total")
+ORDER_OPTIONAL = ("event_id", "contact", "redeem")
+ACCOUNT_COLUMNS = ("code", "name")
+ACCOUNT_OPTIONAL = ("inn", "region", "industry", "manager", "tags")
+BATCH = 1000
+
+
+@dataclass
+class RowError:
+    line: int
+    message: str
+    field: str | None = None
+
+    def __str__(self) -> str:
+        where = f" [{self.field}]" if self.field else ""
+        return f"line {self.line}{where}: {self.message}"
+
+
+@dataclass
+class ImportReport:
+    path: str
+    rows: int = 0
+    imported: int = 0
+    replayed: int = 0
+    errors: list[RowError] = field(default_factory=list)
+    committed: bool = False
+
+
+def _rows(path: Path, required: tuple[str, ...], optional: tuple[str, ...]) -> Iterator[tuple[int, dict[str, str]]]:
+    try:
+        handle = path.open(encoding="utf-8-sig", newline="")
+    except FileNotFoundError as exc:
+        raise InvalidInput(f"no such file: {path}", code="file_not_found", field="file") from exc
+    with handle:
+        reader = csv.DictReader(handle)
+        header = reader.fieldnames or []
+        missing = [c for c in required if c not in header]
+        if missing:
+            raise InvalidInput(
+                f"{path}: line 1: the header lacks column(s) {', '.join(missing)}; expected {', '.join(required)}"
+                f" (optional: {', '.join(optional)})",
+                code="missing_columns",
+                field="header",
+            )
+        unknown = [c for c in header if c not in required + optional]
+        if unknown:
+            raise InvalidInput(
+                f"{path}: line 1: unknown column(s) {', '.join(unknown)}", code="unknown_columns", field="header"
+            )
+        for row in reader:
+            yield reader.line_num, row
+
+
+def _parse_time(value: str) -> datetime:
+    try:
+        parsed = datetime.fromisoformat(value.strip())
+    except ValueError as exc:
+        raise InvalidInput(
+            f"{value!r} is not an ISO 8601 date-time", code="invalid_datetime", field="occurred_at"
+        ) from exc
+    if parsed.tzinfo is None:
+        raise InvalidInput(
+            f"{value!r} has no time zone offset (e.g. +03:00)", code="naive_datetime", field="occurred_at"
+        )
+    return parsed
+
+
+def parse_order_row(row: dict[str, str]) -> OrderIn:
+    if None in row:
+        raise InvalidInput("the row has more fields than the header", code="extra_fields")
+    for column in ORDER_COLUMNS:
+        if row.get(column) is None:
+            raise InvalidInput("the row has fewer fields than the header", code="missing_fields", field=column)
+    order_ref = row["order_id"].strip()
+    return OrderIn(
+        event_id=(row.get("event_id") or "").strip() or f"order:{order_ref}",
+        account=row["account"].strip(),
+        order_ref=order_ref,
+        occurred_at=_parse_time(row["occurred_at"]),
+        total_minor=parse_minor(row["total"], field="total"),
+        contact=(row.get("contact") or "").strip() or None,
+        redeem_minor=parse_minor(row.get("redeem") or "0", field="redeem"),
+    )
+
+
+def import_orders(
+    database: Database,
+    path: Path,
+    *,
+    now: datetime,
+    skip_bad: bool = False,
+    progress: Callable[[int, int], None] | None = None,
+) -> ImportReport:
+    report = ImportReport(str(path))
+    parsed: list[tuple[int, OrderIn]] = []
+    for line, row in _rows(path, ORDER_COLUMNS, ORDER_OPTIONAL):
+        report.rows += 1
+        try:
+            parsed.append((line, parse_order_row(row)))
+        except LoyaltyError as exc:
+            report.errors.append(RowError(line, exc.message, exc.field))
+    with database.unit_of_work() as session:
+        good = _check_against_database(session, parsed, report)
+        if report.errors and not skip_bad:
+            return report
+        for start in range(0, len(good), BATCH):
+            outcomes = post_orders(session, good[start : start + BATCH], now=now)
+            report.imported += sum(1 for o in outcomes if not o.replayed)
+            report.replayed += sum(1 for o in outcomes if o.replayed)
+            if progress:
+                progress(min(start + BATCH, len(good)), len(good))
+    report.committed = True
+    return report
+
+
+def _check_against_database(session: Session, parsed: list[tuple[int, OrderIn]], report: ImportReport) -> list[OrderIn]:
+    """Row errors only the database can tell: unknown accounts, orders already recorded, repeated ids."""
+    codes = {o.account for _, o in parsed}
+    known = set(session.scalars(select(AccountRow.code).where(AccountRow.code.in_(codes)))) if codes else set()
+    refs = [o.order_ref for _, o in parsed]
+    recorded: dict[str, str] = {}
+    for start in range(0, len(refs), 5000):
+        chunk = refs[start : start + 5000]
+        recorded.update(
+            session.execute(select(OrderRow.order_ref, OrderRow.event_id).where(OrderRow.order_ref.in_(chunk))).all()
+        )
+    good: list[OrderIn] = []
+    lines_of_ref: dict[str, int] = {}
+    for line, order in parsed:
+        if order.account not in known:
+            report.errors.append(RowError(line, f"no account with code {order.account!r}", "account"))
+        elif order.order_ref in lines_of_ref:
+            report.errors.append(
+                RowError(line, f"order {order.order_ref!r} is also on line {lines_of_ref[order.order_ref]}", "order_id")
+            )
+        elif order.order_ref in recorded and recorded[order.order_ref] != order.event_id:
+            report.errors.append(RowError(line, f"order {order.order_ref!r} is recorded already", "order_id"))
+        else:
+            lines_of_ref[order.order_ref] = line
+            good.append(order)
+    return good
+
+
+def import_accounts(
+    database: Database, path: Path, *, now: datetime, skip_bad: bool = False, program: str | None = None
+) -> ImportReport:
+    report = ImportReport(str(path))
+    parsed: list[tuple[int, AccountIn]] = []
+    for line, row in _rows(path, ACCOUNT_COLUMNS, ACCOUNT_OPTIONAL):
+        report.rows += 1
+        try:
+            if None in row:
+                raise InvalidInput("the row has more fields than the header", code="extra_fields")
+            parsed.append(
+                (
+                    line,
+                    AccountIn(
+                        code=(row["code"] or "").strip(),
+                        name=row["name"] or "",
+                        inn=(row.get("inn") or "").strip() or None,
+                        region=(row.get("region") or "").strip() or None,
+                        industry=(row.get("industry") or "").strip() or None,
+                        manager=(row.get("manager") or "").strip() or None,
+                        tags=tuple(t.strip() for t in (row.get("tags") or "").split(";") if t.strip()),
+                    ),
+                )
+            )
+        except LoyaltyError as exc:
+            report.errors.append(RowError(line, exc.message, exc.field))
+    if report.errors and not skip_bad:
+        return report
+    with database.unit_of_work() as session:
+        existing = set(session.scalars(select(AccountRow.code)))
+        for line, account in parsed:
+            if account.code in existing:
+                report.errors.append(RowError(line, f"account {account.code!r} exists already", "code"))
+                continue
+            create_account(session, account, now=now, program=program)
+            existing.add(account.code)
+            report.imported += 1
+        if report.errors and not skip_bad:
+            session.rollback()
+            report.imported = 0
+            return report
+    report.committed = True
+    return report
