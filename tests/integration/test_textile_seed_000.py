@@ -36,13 +36,17 @@ def balance(db: Database, at) -> dict:
 def test_october_orders_of_5000_and_7000_earn_1200_spendable_only_in_november(db: Database) -> None:
     setup_textile(db)
     with db.unit_of_work() as s:
-        post_orders(s, [order("e1", "O-1", moscow(2026, 10, 5, 12), 5000), order("e2", "O-2", moscow(2026, 10, 20, 15), 7000)],
-                    now=moscow(2026, 10, 20, 15))
+        post_orders(
+            s,
+            [order("e1", "O-1", moscow(2026, 10, 5, 12), 5000), order("e2", "O-2", moscow(2026, 10, 20, 15), 7000)],
+            now=moscow(2026, 10, 20, 15),
+        )
     late_october = balance(db, moscow(2026, 10, 31, 23, 59, 59))
     assert late_october["pending"] == "1200.00" and late_october["spendable"] == "0.00"
     with db.unit_of_work() as s:
-        quote = quote_order(s, account_code="SALON-1", order_total_minor=600000, contact_code=None,
-                            at=moscow(2026, 10, 31, 23, 59, 59))
+        quote = quote_order(
+            s, account_code="SALON-1", order_total_minor=600000, contact_code=None, at=moscow(2026, 10, 31, 23, 59, 59)
+        )
         assert quote.max_money_minor == 0
     assert balance(db, moscow(2026, 11, 1, 0, 0))["spendable"] == "1200.00"
     assert balance(db, moscow(2026, 11, 30, 23, 59, 59))["spendable"] == "1200.00"
@@ -52,18 +56,42 @@ def test_october_orders_of_5000_and_7000_earn_1200_spendable_only_in_november(db
 def test_a_6000_order_in_november_may_take_at_most_900_of_bonuses(db: Database) -> None:
     setup_textile(db)
     with db.unit_of_work() as s:
-        post_orders(s, [order("e1", "O-1", moscow(2026, 10, 5, 12), 5000), order("e2", "O-2", moscow(2026, 10, 20, 15), 7000)],
-                    now=moscow(2026, 10, 20, 15))
+        post_orders(
+            s,
+            [order("e1", "O-1", moscow(2026, 10, 5, 12), 5000), order("e2", "O-2", moscow(2026, 10, 20, 15), 7000)],
+            now=moscow(2026, 10, 20, 15),
+        )
     at = moscow(2026, 11, 10, 11)
     with db.unit_of_work() as s:
-        assert quote_order(s, account_code="SALON-1", order_total_minor=600000, contact_code=None, at=at).max_money_minor == 90000
+        assert (
+            quote_order(s, account_code="SALON-1", order_total_minor=600000, contact_code=None, at=at).max_money_minor
+            == 90000
+        )
     with pytest.raises(RuleViolation) as refused, db.unit_of_work() as s:
-        hold_points(s, key="h-too-much", request_hash="x", account_code="SALON-1", order_ref="O-3",
-                    order_total_minor=600000, money_minor=90001, contact_code=None, at=at)
+        hold_points(
+            s,
+            key="h-too-much",
+            request_hash="x",
+            account_code="SALON-1",
+            order_ref="O-3",
+            order_total_minor=600000,
+            money_minor=90001,
+            contact_code=None,
+            at=at,
+        )
     assert refused.value.code == "redemption_cap_exceeded" and "900.00" in refused.value.message
     with db.unit_of_work() as s:
-        hold = hold_points(s, key="h-ok", request_hash="y", account_code="SALON-1", order_ref="O-3",
-                           order_total_minor=600000, money_minor=None, contact_code=None, at=at)
+        hold = hold_points(
+            s,
+            key="h-ok",
+            request_hash="y",
+            account_code="SALON-1",
+            order_ref="O-3",
+            order_total_minor=600000,
+            money_minor=None,
+            contact_code=None,
+            at=at,
+        )
         assert hold.money_minor == 90000
     with db.unit_of_work() as s:
         post_orders(s, [order("e3", "O-3", at, 6000, hold_key="h-ok")], now=at)
@@ -73,8 +101,11 @@ def test_a_6000_order_in_november_may_take_at_most_900_of_bonuses(db: Database) 
 def test_a_return_of_the_7000_order_in_october_before_the_close_leaves_500(db: Database) -> None:
     setup_textile(db)
     with db.unit_of_work() as s:
-        post_orders(s, [order("e1", "O-1", moscow(2026, 10, 5, 12), 5000), order("e2", "O-2", moscow(2026, 10, 20, 15), 7000)],
-                    now=moscow(2026, 10, 20, 15))
+        post_orders(
+            s,
+            [order("e1", "O-1", moscow(2026, 10, 5, 12), 5000), order("e2", "O-2", moscow(2026, 10, 20, 15), 7000)],
+            now=moscow(2026, 10, 20, 15),
+        )
     with db.unit_of_work() as s:
         result = post_return(s, ReturnIn("r1", "O-2", moscow(2026, 10, 25, 10), 700000), now=moscow(2026, 10, 25, 10))
     assert result.result["taken_back"][0]["points"] == "700.00"
@@ -88,8 +119,11 @@ def test_a_return_of_the_7000_order_in_october_before_the_close_leaves_500(db: D
 def test_a_november_total_of_8000_makes_the_client_leave_at_the_november_close(db: Database) -> None:
     setup_textile(db)
     with db.unit_of_work() as s:
-        post_orders(s, [order("e1", "O-1", moscow(2026, 10, 5, 12), 5000), order("e2", "O-2", moscow(2026, 10, 20, 15), 7000)],
-                    now=moscow(2026, 10, 20, 15))
+        post_orders(
+            s,
+            [order("e1", "O-1", moscow(2026, 10, 5, 12), 5000), order("e2", "O-2", moscow(2026, 10, 20, 15), 7000)],
+            now=moscow(2026, 10, 20, 15),
+        )
     with db.unit_of_work() as s:
         october = close_month(s, "2026-10", now=moscow(2026, 11, 1, 1))
     assert october["left_program"] == 0
@@ -106,5 +140,14 @@ def test_a_november_total_of_8000_makes_the_client_leave_at_the_november_close(d
         again = close_month(s, "2026-11", now=moscow(2026, 12, 2))
     assert again["already_closed"] is True and again["left_program"] == 1
     with pytest.raises(InsufficientPoints), db.unit_of_work() as s:
-        hold_points(s, key="h-after-leaving", request_hash="z", account_code="SALON-1", order_ref="O-9",
-                    order_total_minor=600000, money_minor=100, contact_code=None, at=moscow(2026, 12, 3))
+        hold_points(
+            s,
+            key="h-after-leaving",
+            request_hash="z",
+            account_code="SALON-1",
+            order_ref="O-9",
+            order_total_minor=600000,
+            money_minor=100,
+            contact_code=None,
+            at=moscow(2026, 12, 3),
+        )

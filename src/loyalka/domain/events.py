@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, fields
 from datetime import datetime
 
 from loyalka.domain.accounts import validate_code
@@ -23,7 +23,8 @@ def _aware(value: datetime, field: str) -> datetime:
 
 def request_hash(event: object) -> str:
     """A stable digest of a request, stored with its idempotency key to tell a replay from a conflict."""
-    payload = json.dumps(asdict(event), sort_keys=True, default=lambda v: v.isoformat())  # type: ignore[call-overload]
+    values = [getattr(event, f.name) for f in fields(event)]  # type: ignore[arg-type]
+    payload = json.dumps([type(event).__name__, *values], default=lambda v: v.isoformat())
     return hashlib.sha256(payload.encode()).hexdigest()
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
@@ -34,7 +35,7 @@ class Period:
 
     @property
     def start(self) -> datetime:
-        return datetime(self.year, self.first_month, 1, tzinfo=ZoneInfo(self.tz))
+        return _month_start(self.year, self.first_month, self.tz)
 
     @property
     def end(self) -> datetime:
@@ -67,6 +68,11 @@ class Period:
 
     def __str__(self) -> str:
         return self.key
+
+
+@lru_cache(maxsize=4096)
+def _month_start(year: int, month: int, tz: str) -> datetime:
+    return datetime(year, month, 1, tzinfo=ZoneInfo(tz))
 
 
 def period_of(instant: datetime, unit: str, tz: str) -> Period:

@@ -108,8 +108,7 @@ def _expire_holds(session: Session, account_ids: list[int], at: datetime) -> Non
     pending = set(
         session.scalars(select(HoldRow.account_id).where(HoldRow.status == "pending", HoldRow.expires_at <= at))
     )
-    for account_id in sorted(pending & set(account_ids)):
-        sweep_expired_holds(session, account_id, at)
+    sweep_expired_holds(session, pending & set(account_ids), at)
 
 
 def _activated(session: Session, program_id: int, month: Period) -> int:
@@ -222,7 +221,7 @@ def _grant_benefits(session: Session, granted: dict[str, list[int]], month: Peri
         for a in accounts
     ]
     if rows:
-        session.execute(insert(BenefitGrantRow), rows)
+        session.execute(insert(BenefitGrantRow.__table__), rows)
     return granted
 
 
@@ -247,7 +246,7 @@ def _leaderboards(session: Session, program_id: int, rules: Any, month: Period) 
         standings = leaderboard(board, period, [(a, g, int(v)) for a, g, v in totals])
         if standings:
             session.execute(
-                insert(StandingRow),
+                insert(StandingRow.__table__),
                 [
                     {
                         "program_id": program_id,

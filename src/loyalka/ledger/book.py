@@ -18,7 +18,7 @@ from datetime import datetime
 
 from loyalka.errors import InsufficientPoints
 
-_FAR = datetime.max.replace(tzinfo=None)
+_NEVER = float("inf")
 
 
 class EntryType(enum.StrEnum):
@@ -51,9 +51,10 @@ class Lot:
     def expired_at(self, at: datetime) -> bool:
         return self.expires_at is not None and self.expires_at <= at
 
-    def sort_key(self) -> tuple[datetime, datetime, int]:
-        expires = self.expires_at.replace(tzinfo=None) if self.expires_at else _FAR
-        return (expires, self.available_from.replace(tzinfo=None), self.id or 0)
+    def sort_key(self) -> tuple[float, float, int]:
+        """Expiring first (never-expiring last), then the oldest; instants compared across time zones."""
+        expires = self.expires_at.timestamp() if self.expires_at else _NEVER
+        return (expires, self.available_from.timestamp(), self.id or 0)
 
 
 @dataclass(slots=True, eq=False)
@@ -125,7 +126,7 @@ class Book:
             raise ValueError("debit amount must be positive")
         taken: list[tuple[Lot, int]] = []
         left = amount_minor
-        for kind in kinds:
+        for kind in dict.fromkeys(kinds):  # each kind once, in the order given
             for lot in sorted((lt for lt in self.lots if lt.kind == kind and lt.spendable_at(at)), key=Lot.sort_key):
                 if left == 0:
                     break
@@ -170,6 +171,8 @@ class Book:
     ) -> int:
         """Take back earned points: first from the lots the earning created, then from other open lots of the
         same kinds, expiring first. Returns the shortfall that could not be taken (already spent)."""
+        if amount_minor <= 0:
+            raise ValueError("claw-back amount must be positive")
         left = amount_minor
         candidates = [lot for lot in origin if not lot.closed]
         others = sorted(

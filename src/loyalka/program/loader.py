@@ -26,10 +26,28 @@ def load_program_file(path: str | Path) -> tuple[Program, str]:
     return parse_program(text, source=str(path)), text
 
 
+class _ProgramLoader(yaml.SafeLoader):
+    """Safe YAML without implicit timestamps: a program has no dates, and "2026-13-45" stays text for the schema
+    to judge (with its line) instead of failing in the parser."""
+
+
+_ProgramLoader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
 def parse_program(text: str, *, source: str | None = None) -> Program:
     root = _compose(text, source)
     issues = _duplicate_keys(root, ())
-    data = yaml.safe_load(text)
+    try:
+        data = yaml.load(text, Loader=_ProgramLoader)  # noqa: S506 - a SafeLoader subclass
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        problem = exc.problem or exc.context or "cannot be read"
+        raise InvalidProgram(
+            [ProgramIssue("", f"YAML: {problem}", mark.line + 1 if mark else None)], source=source
+        ) from None
     if not isinstance(data, dict):
         raise InvalidProgram(
             [ProgramIssue("", "a program file must be a mapping with a 'program:' section", 1)], source=source
@@ -73,9 +91,12 @@ def cross_check(program: Program) -> list[tuple[str, str]]:
                 compile_condition(rule.when)
             except ConditionError as exc:
                 problems.append((f"earning.{i}.when", str(exc)))
-    for i, kind in enumerate(program.spending.kind_order or []):
+    order = program.spending.kind_order or []
+    for i, kind in enumerate(order):
         if kind not in kinds:
             problems.append((f"spending.kind_order.{i}", f"refers to point kind {kind!r}, which is not defined"))
+        elif kind in order[:i]:
+            problems.append((f"spending.kind_order.{i}", f"point kind {kind!r} is listed twice"))
     for section in ("benefits", "leaderboards"):
         ids = [item.id for item in getattr(program, section)]
         for i, ident in enumerate(ids):
@@ -86,7 +107,7 @@ def cross_check(program: Program) -> list[tuple[str, str]]:
 
 def _compose(text: str, source: str | None) -> yaml.Node | None:
     try:
-        return yaml.compose(text, Loader=yaml.SafeLoader)
+        return yaml.compose(text, Loader=_ProgramLoader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None

@@ -23,7 +23,14 @@ from loyalka.errors import Conflict, InvalidInput, NotFound, RuleViolation
 from loyalka.ledger.book import Book, Lot
 from loyalka.services.accounts import lock_accounts
 from loyalka.services.programs import ActiveProgram, active_program, version_rules
-from loyalka.services.redemption import capture_hold, place_hold, quote_book, sweep_expired_holds
+from loyalka.services.redemption import (
+    PlacedHold,
+    capture_hold,
+    place_hold,
+    quote_book,
+    settle_holds,
+    sweep_expired_holds,
+)
 from loyalka.storage.ledger_store import load_books, persist
 from loyalka.storage.tables import AccountRow, ContactRow, EventRow, HoldRow, OrderRow
 
@@ -99,9 +106,9 @@ def post_orders(session: Session, orders: Sequence[OrderIn], *, now: datetime) -
     contacts = _contacts(session, fresh, by_code)
     programs: dict[int, ActiveProgram] = {}
     spenders = {by_code[o.account] for o, _ in fresh if o.redeem_minor or o.hold_key or o.redeem_max}
+    sweep_expired_holds(session, spenders, now)  # before the books are loaded: a sweep gives points back
     books = load_books(session, spenders)
-    for account_id in spenders:
-        sweep_expired_holds(session, account_id, now)
+    placed: list[PlacedHold] = []
     event_rows, order_rows, results = [], [], {}
     for order, digest in fresh:
         account = accounts[by_code[order.account]]
@@ -110,7 +117,7 @@ def post_orders(session: Session, orders: Sequence[OrderIn], *, now: datetime) -
         )
         contact = contacts.get((account.id, order.contact)) if order.contact else None
         book = books.get(account.id) or books.setdefault(account.id, Book(account.id, []))
-        paid = _pay_with_points(session, order, account, book, program, contact, now)
+        paid = _pay_with_points(session, order, account, book, program, contact, now, placed)
         view = OrderView(
             order.event_id,
             order.order_ref,
@@ -165,9 +172,9 @@ def post_orders(session: Session, orders: Sequence[OrderIn], *, now: datetime) -
                 "earned": earned,
             }
         )
-    persist(session, books.values(), recorded_at=now)
-    session.execute(insert(EventRow), event_rows)
-    session.execute(insert(OrderRow), order_rows)
+    settle_holds(session, books.values(), placed, recorded_at=now)
+    session.execute(insert(EventRow.__table__), event_rows)
+    session.execute(insert(OrderRow.__table__), order_rows)
     return [replays.get(o.event_id) or Outcome(o.event_id, False, results[o.event_id]) for o in orders]
 
 
@@ -191,8 +198,9 @@ def _pay_with_points(
     program: ActiveProgram,
     contact: ContactRow | None,
     now: datetime,
+    placed: list[PlacedHold],
 ) -> int:
-    """Capture the order's hold, or redeem now; returns the money paid with points."""
+    """Capture the order's hold, or redeem now (adding to ``placed``); returns the money paid with points."""
     if order.hold_key:
         hold = session.scalar(select(HoldRow).where(HoldRow.request_key == order.hold_key).with_for_update())
         if hold is None or hold.account_id != account.id:
@@ -228,7 +236,7 @@ def _pay_with_points(
         if limit.max_money_minor == 0:
             return 0
     if order.redeem_minor or order.redeem_max:
-        hold = place_hold(
+        new = place_hold(
             session,
             account=account,
             book=book,
@@ -241,8 +249,9 @@ def _pay_with_points(
             contact=contact,
             at=order.occurred_at,
         )
-        capture_hold(session, hold, at=order.occurred_at)
-        return hold.money_minor
+        new.row.status, new.row.resolved_at = "captured", order.occurred_at
+        placed.append(new)
+        return new.row.money_minor
     return 0
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -13,7 +15,7 @@ from loyalka.domain.money import format_minor
 from loyalka.domain.periods import period_of
 from loyalka.engine.redemption import Quote, money_to_points, points_to_money, quote
 from loyalka.errors import Conflict, InsufficientPoints, InvalidInput, NotFound, RuleViolation
-from loyalka.ledger.book import Book, EntryType
+from loyalka.ledger.book import Book, Entry, EntryType, Lot
 from loyalka.program.models import Program
 from loyalka.services.accounts import get_account, get_contact, lock_accounts
 from loyalka.services.programs import active_program
@@ -61,6 +63,15 @@ def quote_book(
     )
 
 
+@dataclass(slots=True)
+class PlacedHold:
+    """A hold written to the book but not yet stored: ``settle_holds`` stores a batch of them at once."""
+
+    row: HoldRow
+    entries: list[Entry]
+    taken: list[tuple[Lot, int]]
+
+
 def place_hold(
     session: Session,
     *,
@@ -74,8 +85,8 @@ def place_hold(
     money_minor: int | None,
     contact: ContactRow | None,
     at: datetime,
-) -> HoldRow:
-    """Reserve points for ``money_minor`` of an order (None: as much as allowed). The book must be sweeped."""
+) -> PlacedHold:
+    """Reserve points for ``money_minor`` of an order (None: as much as allowed). Expired holds must be swept."""
     limit = quote_book(session, account, book, rules, order_total_minor=order_total_minor, contact=contact, at=at)
     wanted = limit.max_money_minor if money_minor is None else money_minor
     if wanted <= 0:
@@ -86,6 +97,19 @@ def place_hold(
         )
     if wanted > limit.max_money_minor:
         _explain_refusal(limit, wanted, rules)
+    first_entry = len(book.entries)
+    left_money, points, taken = wanted, {}, []
+    for kl in limit.kinds:
+        if left_money <= 0 or kl.max_money_minor <= 0:
+            continue
+        kind = rules.point_kinds[kl.kind]
+        take_money = min(left_money, kl.max_money_minor)
+        take_points = min(kl.max_points_minor, -(-take_money * 10**kind.decimals // kind.value_per_point))
+        taken += book.debit(
+            [kl.kind], take_points, at=at, event_id=f"hold:{key}", type=EntryType.HOLD, reason=f"order {order_ref}"
+        )
+        points[kl.kind] = take_points
+        left_money -= points_to_money(kind, take_points)
     hold = HoldRow(
         account_id=account.id,
         request_key=key,
@@ -93,37 +117,26 @@ def place_hold(
         order_ref=order_ref,
         contact_id=contact.id if contact else None,
         money_minor=wanted,
-        points={},
+        points=points,
         status="pending",
         created_at=at,
         expires_at=at + timedelta(seconds=rules.spending.hold_ttl_s),
         allocations=[],
     )
     session.add(hold)
-    session.flush()
-    left_money, points, allocations = wanted, {}, []
-    for kl in limit.kinds:
-        if left_money <= 0 or kl.max_money_minor <= 0:
-            continue
-        kind = rules.point_kinds[kl.kind]
-        take_money = min(left_money, kl.max_money_minor)
-        take_points = min(kl.max_points_minor, -(-take_money * 10**kind.decimals // kind.value_per_point))
-        taken = book.debit(
-            [kl.kind],
-            take_points,
-            at=at,
-            event_id=f"hold:{key}",
-            type=EntryType.HOLD,
-            hold_id=hold.id,
-            reason=f"order {order_ref}",
-        )
-        allocations.extend([lot, part] for lot, part in taken)
-        points[kl.kind] = take_points
-        left_money -= points_to_money(kind, take_points)
-    persist(session, [book], recorded_at=at)
-    hold.points = points
-    hold.allocations = [[lot.id, part] for lot, part in allocations]
-    return hold
+    return PlacedHold(hold, book.entries[first_entry:], taken)
+
+
+def settle_holds(session: Session, books: Iterable[Book], placed: list[PlacedHold], *, recorded_at: datetime) -> None:
+    """Store placed holds (one batched insert) and what the books wrote, linking entries and lots to the holds."""
+    if placed:
+        session.flush()
+    for hold in placed:
+        for entry in hold.entries:
+            entry.hold_id = hold.row.id
+    persist(session, books, recorded_at=recorded_at)
+    for hold in placed:
+        hold.row.allocations = [[lot.id, part] for lot, part in hold.taken]
 
 
 def _explain_refusal(limit: Quote, wanted: int, rules: Program) -> None:
@@ -150,10 +163,15 @@ def _explain_refusal(limit: Quote, wanted: int, rules: Program) -> None:
     )
 
 
-def sweep_expired_holds(session: Session, account_id: int, at: datetime) -> int:
-    """Release the account's pending holds whose time ran out (status 'expired')."""
+def sweep_expired_holds(session: Session, account_ids: Iterable[int], at: datetime) -> int:
+    """Release the accounts' pending holds whose time ran out (status 'expired')."""
+    ids = sorted(set(account_ids))
+    if not ids:
+        return 0
     holds = session.scalars(
-        select(HoldRow).where(HoldRow.account_id == account_id, HoldRow.status == "pending", HoldRow.expires_at <= at)
+        select(HoldRow)
+        .where(HoldRow.account_id.in_(ids), HoldRow.status == "pending", HoldRow.expires_at <= at)
+        .order_by(HoldRow.id)
     ).all()
     for hold in holds:
         _give_back(session, hold, at=at, status="expired")
@@ -183,7 +201,7 @@ def quote_order(
     account = get_account(session, account_code, lock=True)
     contact = get_contact(session, account, contact_code)
     rules = active_program(session, account.program_id).rules
-    sweep_expired_holds(session, account.id, at)
+    sweep_expired_holds(session, [account.id], at)
     book = load_books(session, [account.id])[account.id]
     return quote_book(session, account, book, rules, order_total_minor=order_total_minor, contact=contact, at=at)
 
@@ -206,10 +224,10 @@ def hold_points(
     account = get_account(session, account_code, lock=True)
     contact = get_contact(session, account, contact_code)
     rules = active_program(session, account.program_id).rules
-    sweep_expired_holds(session, account.id, at)
+    sweep_expired_holds(session, [account.id], at)
     book = load_books(session, [account.id])[account.id]
     try:
-        return place_hold(
+        placed = place_hold(
             session,
             account=account,
             book=book,
@@ -222,10 +240,12 @@ def hold_points(
             contact=contact,
             at=at,
         )
+        settle_holds(session, [book], [placed], recorded_at=at)
     except IntegrityError as exc:
         raise Conflict(
             f"hold key {key!r} was used at the same moment by another request", code="idempotency_conflict", field="key"
         ) from exc
+    return placed.row
 
 
 def _replay(hold: HoldRow, request_hash: str) -> HoldRow:

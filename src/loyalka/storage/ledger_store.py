@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from loyalka.ledger.book import Book, Lot
@@ -55,7 +55,7 @@ def persist(session: Session, books: Iterable[Book], *, recorded_at: datetime) -
     new_lots = [lot for book in books for lot in book.new_lots]
     if new_lots:
         ids = session.scalars(
-            insert(LotRow).returning(LotRow.id, sort_by_parameter_order=True),
+            insert(LotRow.__table__).returning(LotRow.__table__.c.id, sort_by_parameter_order=True),
             [
                 {
                     "account_id": lot.account_id,
@@ -77,14 +77,17 @@ def persist(session: Session, books: Iterable[Book], *, recorded_at: datetime) -
     fresh = {id(lot) for lot in new_lots}
     changed = [lot for book in books for key, lot in book.changed.items() if key not in fresh]
     if changed:
+        lots = LotRow.__table__
         session.execute(
-            update(LotRow),
-            [{"id": lot.id, "remaining_minor": lot.remaining_minor, "closed": lot.closed} for lot in changed],
+            update(lots)
+            .where(lots.c.id == bindparam("lot_id"))
+            .values(remaining_minor=bindparam("remaining"), closed=bindparam("is_closed")),
+            [{"lot_id": lot.id, "remaining": lot.remaining_minor, "is_closed": lot.closed} for lot in changed],
         )
     entries = [entry for book in books for entry in book.entries]
     if entries:
         session.execute(
-            insert(EntryRow),
+            insert(EntryRow.__table__),
             [
                 {
                     "account_id": e.account_id,

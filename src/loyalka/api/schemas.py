@@ -1,0 +1,375 @@
+"""Request and response bodies of the HTTP API.
+
+Amounts travel as decimal strings ("1234.56"). On input an integer is accepted too, a JSON float never is:
+a binary float cannot carry kopecks exactly. Request models turn amounts into integer minor units while they
+validate and build the domain's input objects in ``to_domain()``; ``model_dump(mode="json")`` writes the amounts
+back as canonical strings, which is what the idempotency hash is taken over.
+
+Response models are the public contract: a field a service adds stays internal until it is added here. Their
+date-times are written in UTC, so an answer and its replay read the same whichever zone a service used.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import UTC, date, datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    ValidationInfo,
+    WithJsonSchema,
+)
+from pydantic_core import PydanticCustomError
+
+from loyalka.domain.accounts import AccountIn, ContactIn, validate_code
+from loyalka.domain.events import OrderIn, ReturnIn
+from loyalka.domain.money import format_minor, parse_minor
+from loyalka.engine.redemption import Quote
+from loyalka.errors import InvalidInput
+
+
+def _minor(value: object, info: ValidationInfo) -> int:
+    try:
+        return parse_minor(value, field=info.field_name or "amount")
+    except InvalidInput as exc:
+        raise PydanticCustomError(exc.code, exc.message) from exc
+
+
+def _positive_minor(value: object, info: ValidationInfo) -> int:
+    minor = _minor(value, info)
+    if minor == 0:
+        raise PydanticCustomError("invalid_amount", f"{info.field_name or 'amount'} must be above zero")
+    return minor
+
+
+def _code(value: str, info: ValidationInfo) -> str:
+    try:
+        return validate_code(value, field=info.field_name or "code")
+    except InvalidInput as exc:
+        raise PydanticCustomError(exc.code, exc.message) from exc
+
+
+_AMOUNT_SCHEMA = {
+    "type": "string",
+    "pattern": r"^\d{1,15}(\.\d{1,2})?$",
+    "examples": ["1234.56"],
+    "description": "An amount in rubles as a decimal string (an integer is accepted too, a float never).",
+}
+_as_string = PlainSerializer(format_minor, return_type=str, when_used="json")
+
+# Validated into integer minor units (kopecks); written back as a decimal string.
+Amount = Annotated[int, BeforeValidator(_minor), _as_string, WithJsonSchema(_AMOUNT_SCHEMA)]
+PositiveAmount = Annotated[int, BeforeValidator(_positive_minor), _as_string, WithJsonSchema(_AMOUNT_SCHEMA)]
+# A code or key: 1-64 letters, digits or _ . - /
+Code = Annotated[str, AfterValidator(_code)]
+
+
+def _utc(value: datetime) -> datetime:
+    return value.astimezone(UTC)
+
+
+Instant = Annotated[AwareDatetime, AfterValidator(_utc)]
+
+
+class RequestModel(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+def request_digest(body: BaseModel) -> str:
+    """sha256 of the canonical JSON of a validated request: stored with an idempotency key."""
+    payload = json.dumps(body.model_dump(mode="json"), sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(payload.encode()).hexdigest()
+
+
+# --- requests ------------------------------------------------------------------------------------------------
+class ContactCreate(RequestModel):
+    code: Code
+    name: str = Field(min_length=1, max_length=200)
+    role: str | None = None
+    birthday: date | None = None
+    email: str | None = None
+    phone: str | None = None
+    can_spend: bool = Field(True, description="may this person pay with the company's points")
+    monthly_spend_limit: Amount | None = Field(None, description="money this person may pay with points a month")
+
+    def to_domain(self) -> ContactIn:
+        return ContactIn(
+            code=self.code,
+            name=self.name,
+            role=self.role,
+            birthday=self.birthday,
+            email=self.email,
+            phone=self.phone,
+            can_spend=self.can_spend,
+            monthly_spend_limit_minor=self.monthly_spend_limit,
+        )
+
+
+class AccountCreate(RequestModel):
+    code: Code
+    name: str = Field(min_length=1, max_length=300, examples=["Салон «Уют»"])
+    inn: str | None = Field(None, description="ИНН: 10 digits (company) or 12 (entrepreneur)", examples=["7707083893"])
+    region: str | None = None
+    industry: str | None = None
+    manager: str | None = None
+    tags: list[str] = Field(default_factory=list)
+    contacts: list[ContactCreate] = Field(default_factory=list)
+    program: Code | None = Field(None, description="the program's code; may be left out when only one is loaded")
+
+    def to_domain(self) -> AccountIn:
+        return AccountIn(
+            code=self.code,
+            name=self.name,
+            inn=self.inn,
+            region=self.region,
+            industry=self.industry,
+            manager=self.manager,
+            tags=tuple(self.tags),
+            contacts=tuple(c.to_domain() for c in self.contacts),
+        )
+
+
+class OrderCreate(RequestModel):
+    event_id: Code = Field(description="the sender's id of this event: the idempotency key")
+    account: Code
+    order_id: Code
+    occurred_at: AwareDatetime = Field(description="when the order happened, with its UTC offset")
+    total: PositiveAmount
+    contact: Code | None = None
+    hold_key: Code | None = Field(None, description="capture this hold with the order")
+    redeem: Amount | None = Field(None, description="or pay this much of the order with points now")
+    redeem_max: bool = Field(False, description="or pay as much as the program allows now")
+
+    def to_domain(self) -> OrderIn:
+        return OrderIn(
+            event_id=self.event_id,
+            account=self.account,
+            order_ref=self.order_id,
+            occurred_at=self.occurred_at,
+            total_minor=self.total,
+            contact=self.contact,
+            hold_key=self.hold_key,
+            redeem_minor=self.redeem or 0,
+            redeem_max=self.redeem_max,
+        )
+
+
+class ReturnCreate(RequestModel):
+    event_id: Code
+    order_id: Code
+    occurred_at: AwareDatetime
+    amount: PositiveAmount
+
+    def to_domain(self) -> ReturnIn:
+        return ReturnIn(
+            event_id=self.event_id, order_ref=self.order_id, occurred_at=self.occurred_at, amount_minor=self.amount
+        )
+
+
+class QuoteRequest(RequestModel):
+    account: Code
+    order_total: PositiveAmount
+    contact: Code | None = None
+
+
+class HoldCreate(RequestModel):
+    key: Code = Field(description="the caller's idempotency key of this hold")
+    account: Code
+    order_id: Code
+    order_total: PositiveAmount
+    amount: PositiveAmount | None = Field(None, description="money to pay with points; left out: the most allowed")
+    contact: Code | None = None
+
+
+# --- responses -----------------------------------------------------------------------------------------------
+class HealthOut(BaseModel):
+    status: Literal["ok"]
+    database: str = Field(description="the SQL dialect: sqlite or postgresql")
+
+
+class LotOut(BaseModel):
+    id: int
+    remaining: str
+    earned: str
+    available_from: Instant
+    expires_at: Instant | None
+    rule: str | None
+
+
+class BalanceKindOut(BaseModel):
+    kind: str
+    name: str
+    name_en: str
+    spendable: str
+    pending: str = Field(description="earned but not spendable yet")
+    debt: str = Field(description="points taken back by a return after they were spent")
+    lots: list[LotOut]
+
+
+class BenefitOut(BaseModel):
+    benefit: str
+    name: str
+    name_en: str
+    earned_in: str
+    valid_from: Instant
+    valid_until: Instant
+    active_now: bool
+
+
+class ContactOut(BaseModel):
+    code: str
+    name: str
+    role: str | None
+    email: str | None
+    phone: str | None
+    birthday: date | None
+    can_spend: bool
+    monthly_spend_limit: str | None
+
+
+class AccountOut(BaseModel):
+    code: str
+    name: str
+    inn: str | None
+    region: str | None
+    industry: str | None
+    manager: str | None
+    tags: list[str]
+    status: str
+    joined_at: Instant
+    left_at: Instant | None
+    left_reason: str | None
+    balances: list[BalanceKindOut]
+    benefits: list[BenefitOut]
+    contacts: list[ContactOut]
+
+
+class BalanceOut(BaseModel):
+    account: str
+    balances: list[BalanceKindOut]
+
+
+class EarnedOut(BaseModel):
+    kind: str
+    points: str
+    rule: str
+    available_from: Instant
+    expires_at: Instant | None
+
+
+class OrderOut(BaseModel):
+    event_id: str
+    replayed: bool = Field(description="true: this event was recorded before; nothing changed")
+    type: Literal["order"]
+    order_id: str
+    account: str
+    paid_with_points: str
+    earned: list[EarnedOut]
+    program_version: int
+
+
+class TakenBackOut(BaseModel):
+    kind: str
+    rule: str
+    points: str
+    debt: str
+
+
+class ReturnOut(BaseModel):
+    event_id: str
+    replayed: bool
+    type: Literal["return"]
+    order_id: str
+    account: str
+    returned: str
+    taken_back: list[TakenBackOut]
+
+
+class KindQuoteOut(BaseModel):
+    kind: str
+    spendable: str
+    cap: str = Field(description="points the program's cap allows on this order")
+    max_points: str
+    max_amount: str
+
+
+class QuoteOut(BaseModel):
+    order_total: str
+    max_amount: str = Field(description="the most of the order that points may pay, all kinds together")
+    reason: str | None = Field(description="why max_amount is zero, when it is")
+    kinds: list[KindQuoteOut]
+
+    @classmethod
+    def of(cls, quote: Quote) -> QuoteOut:
+        return cls(
+            order_total=format_minor(quote.order_total_minor),
+            max_amount=format_minor(quote.max_money_minor),
+            reason=quote.reason,
+            kinds=[
+                KindQuoteOut(
+                    kind=k.kind,
+                    spendable=format_minor(k.spendable_minor),
+                    cap=format_minor(k.cap_minor),
+                    max_points=format_minor(k.max_points_minor),
+                    max_amount=format_minor(k.max_money_minor),
+                )
+                for k in quote.kinds
+            ],
+        )
+
+
+class HoldOut(BaseModel):
+    key: str
+    order_id: str
+    status: Literal["pending", "captured", "released", "expired"]
+    amount: str
+    points: dict[str, str] = Field(description="points reserved, by kind")
+    expires_at: Instant
+    resolved_at: Instant | None
+
+
+class CloseOut(BaseModel):
+    period: str
+    program: str
+    program_version: int
+    activated: str
+    expired: str
+    members_evaluated: int
+    left_program: int
+    rejoined: int = Field(description="clients who left earlier and are members again")
+    forfeited: str
+    benefits: dict[str, int]
+    leaderboards: dict[str, int]
+    already_closed: bool
+
+
+class ErrorDetail(BaseModel):
+    field: str | None
+    type: str
+    message: str
+
+
+class IssueOut(BaseModel):
+    path: str
+    line: int | None
+    message: str
+
+
+class ErrorOut(BaseModel):
+    code: str = Field(examples=["account_not_found"])
+    message: str
+    field: str | None = Field(description="the field at fault, dotted (contacts.0.email)")
+    errors: list[ErrorDetail] | None = Field(None, description="every problem of an invalid request")
+    issues: list[IssueOut] | None = Field(None, description="every problem of an invalid program")
+
+
+def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    return {status: {"model": ErrorOut} for status in statuses}
