@@ -37,7 +37,7 @@ def test_twenty_simultaneous_redemptions_never_take_the_balance_below_zero(pg_db
         try:
             # each order of 10,000 RUB may take 1,500.00 of bonuses: only two can succeed in full
             with pg_db.unit_of_work() as s:
-                hold = hold_points(
+                hold, _ = hold_points(
                     s,
                     key=f"h{i}",
                     request_hash=f"r{i}",

@@ -81,7 +81,7 @@ def test_a_6000_order_in_november_may_take_at_most_900_of_bonuses(db: Database) 
         )
     assert refused.value.code == "redemption_cap_exceeded" and "900.00" in refused.value.message
     with db.unit_of_work() as s:
-        hold = hold_points(
+        hold, _ = hold_points(
             s,
             key="h-ok",
             request_hash="y",

@@ -6,7 +6,6 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query, Response, status
 from pydantic import BaseModel
-from sqlalchemy.orm import Session
 
 from loyalka.api.deps import Ctx, require_api_key
 from loyalka.api.schemas import (
@@ -28,11 +27,10 @@ from loyalka.api.schemas import (
     error_responses,
     request_digest,
 )
-from loyalka.errors import NotFound
 from loyalka.jobs.period_close import close_month
 from loyalka.services.accounts import add_contact, create_account, describe_account, get_account
 from loyalka.services.events import Outcome, post_orders, post_return
-from loyalka.services.redemption import find_hold, hold_points, hold_view, quote_order, resolve_hold
+from loyalka.services.redemption import hold_points, hold_view, quote_order, resolve_hold
 
 health_router = APIRouter(tags=["health"])
 router = APIRouter(
@@ -174,9 +172,7 @@ def post_hold(body: HoldCreate, response: Response, context: Ctx) -> dict[str, A
 
     `key` is the idempotency key: the same request again returns the same hold with status 200."""
     with context.database.unit_of_work() as session:
-        if _hold_exists(session, body.key):
-            response.status_code = status.HTTP_200_OK
-        hold = hold_points(
+        hold, replayed = hold_points(
             session,
             key=body.key,
             request_hash=request_digest(body),
@@ -187,16 +183,9 @@ def post_hold(body: HoldCreate, response: Response, context: Ctx) -> dict[str, A
             contact_code=body.contact,
             at=context.clock(),
         )
+        if replayed:
+            response.status_code = status.HTTP_200_OK
         return hold_view(hold)
-
-
-def _hold_exists(session: Session, key: str) -> bool:
-    # hold_points does not say whether it replayed; asking first tells 200 from 201.
-    try:
-        find_hold(session, key, lock=False)
-    except NotFound:
-        return False
-    return True
 
 
 @router.post("/redemptions/holds/{key}/capture", summary="Capture a hold", response_model=HoldOut, tags=["redemptions"])

@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from loyalka.domain.accounts import validate_code
 from loyalka.domain.money import format_minor
 from loyalka.domain.periods import period_of
 from loyalka.engine.redemption import Quote, money_to_points, points_to_money, quote
@@ -217,11 +218,21 @@ def hold_points(
     money_minor: int | None,
     contact_code: str | None,
     at: datetime,
-) -> HoldRow:
+) -> tuple[HoldRow, bool]:
+    """Place a hold, or return the one this key placed before; the flag says it is a replay."""
+    validate_code(key, field="key")
+    validate_code(order_ref, field="order_id")
+    if order_total_minor <= 0:
+        raise InvalidInput("an order total must be above zero", code="invalid_amount", field="order_total")
+    if money_minor is not None and money_minor <= 0:
+        raise InvalidInput("the amount to pay with points must be above zero", code="invalid_amount", field="amount")
     existing = session.scalar(select(HoldRow).where(HoldRow.request_key == key))
     if existing is not None:
-        return _replay(existing, request_hash)
+        return _replay(existing, request_hash), True
     account = get_account(session, account_code, lock=True)
+    existing = session.scalar(select(HoldRow).where(HoldRow.request_key == key))  # a twin request held the lock
+    if existing is not None:
+        return _replay(existing, request_hash), True
     contact = get_contact(session, account, contact_code)
     rules = active_program(session, account.program_id).rules
     sweep_expired_holds(session, [account.id], at)
@@ -245,7 +256,7 @@ def hold_points(
         raise Conflict(
             f"hold key {key!r} was used at the same moment by another request", code="idempotency_conflict", field="key"
         ) from exc
-    return placed.row
+    return placed.row, False
 
 
 def _replay(hold: HoldRow, request_hash: str) -> HoldRow:
