@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from loyalka.domain.events import OrderIn, ReturnIn, request_hash
@@ -31,6 +31,7 @@ from loyalka.services.redemption import (
     settle_holds,
     sweep_expired_holds,
 )
+from loyalka.storage.bulk import insert_rows
 from loyalka.storage.ledger_store import load_books, persist
 from loyalka.storage.tables import AccountRow, ContactRow, EventRow, HoldRow, OrderRow
 
@@ -51,11 +52,12 @@ def account_view(row: AccountRow) -> AccountView:
 def _replays(session: Session, events: Sequence[OrderIn | ReturnIn]) -> tuple[dict[str, Outcome], list[Any]]:
     """Split a batch into replays of known events and new ones; a known id with another request is a conflict."""
     ids = [e.event_id for e in events]
-    known = (
-        {row.event_id: row for row in session.scalars(select(EventRow).where(EventRow.event_id.in_(ids)))}
-        if ids
-        else {}
-    )
+    known = {
+        row.event_id: row
+        for row in session.execute(
+            select(EventRow.event_id, EventRow.request_hash, EventRow.result).where(EventRow.event_id.in_(ids))
+        )
+    }
     replays: dict[str, Outcome] = {}
     fresh: list[Any] = []
     seen: dict[str, str] = {}
@@ -173,8 +175,8 @@ def post_orders(session: Session, orders: Sequence[OrderIn], *, now: datetime) -
             }
         )
     settle_holds(session, books.values(), placed, recorded_at=now)
-    session.execute(insert(EventRow.__table__), event_rows)
-    session.execute(insert(OrderRow.__table__), order_rows)
+    insert_rows(session, EventRow.__table__, event_rows)
+    insert_rows(session, OrderRow.__table__, order_rows)
     return [replays.get(o.event_id) or Outcome(o.event_id, False, results[o.event_id]) for o in orders]
 
 
@@ -249,9 +251,9 @@ def _pay_with_points(
             contact=contact,
             at=order.occurred_at,
         )
-        new.row.status, new.row.resolved_at = "captured", order.occurred_at
+        new.values.update(status="captured", resolved_at=order.occurred_at)
         placed.append(new)
-        return new.row.money_minor
+        return int(new.values["money_minor"])
     return 0
 
 

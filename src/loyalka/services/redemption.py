@@ -20,6 +20,7 @@ from loyalka.ledger.book import Book, Entry, EntryType, Lot
 from loyalka.program.models import Program
 from loyalka.services.accounts import get_account, get_contact, lock_accounts
 from loyalka.services.programs import active_program
+from loyalka.storage.bulk import insert_returning_ids
 from loyalka.storage.ledger_store import load_books, load_lots, persist
 from loyalka.storage.tables import AccountRow, ContactRow, HoldRow
 
@@ -68,9 +69,10 @@ def quote_book(
 class PlacedHold:
     """A hold written to the book but not yet stored: ``settle_holds`` stores a batch of them at once."""
 
-    row: HoldRow
+    values: dict[str, Any]  # the holds row, but its allocations (known once new lots have ids)
     entries: list[Entry]
     taken: list[tuple[Lot, int]]
+    id: int | None = None
 
 
 def place_hold(
@@ -111,33 +113,33 @@ def place_hold(
         )
         points[kl.kind] = take_points
         left_money -= points_to_money(kind, take_points)
-    hold = HoldRow(
-        account_id=account.id,
-        request_key=key,
-        request_hash=request_hash,
-        order_ref=order_ref,
-        contact_id=contact.id if contact else None,
-        money_minor=wanted,
-        points=points,
-        status="pending",
-        created_at=at,
-        expires_at=at + timedelta(seconds=rules.spending.hold_ttl_s),
-        allocations=[],
-    )
-    session.add(hold)
-    return PlacedHold(hold, book.entries[first_entry:], taken)
+    values = {
+        "account_id": account.id,
+        "request_key": key,
+        "request_hash": request_hash,
+        "order_ref": order_ref,
+        "contact_id": contact.id if contact else None,
+        "money_minor": wanted,
+        "points": points,
+        "status": "pending",
+        "created_at": at,
+        "expires_at": at + timedelta(seconds=rules.spending.hold_ttl_s),
+        "resolved_at": None,
+    }
+    return PlacedHold(values, book.entries[first_entry:], taken)
 
 
 def settle_holds(session: Session, books: Iterable[Book], placed: list[PlacedHold], *, recorded_at: datetime) -> None:
-    """Store placed holds (one batched insert) and what the books wrote, linking entries and lots to the holds."""
-    if placed:
-        session.flush()
-    for hold in placed:
-        for entry in hold.entries:
-            entry.hold_id = hold.row.id
-    persist(session, books, recorded_at=recorded_at)
-    for hold in placed:
-        hold.row.allocations = [[lot.id, part] for lot, part in hold.taken]
+    """Store placed holds (one bulk insert) with what the books wrote, linking entries and lots to the holds."""
+
+    def insert_holds() -> None:  # new lots have ids by now; the entries are not written yet
+        rows = [{**hold.values, "allocations": [[lot.id, part] for lot, part in hold.taken]} for hold in placed]
+        for hold, hold_id in zip(placed, insert_returning_ids(session, HoldRow.__table__, rows), strict=True):
+            hold.id = hold_id
+            for entry in hold.entries:
+                entry.hold_id = hold_id
+
+    persist(session, books, recorded_at=recorded_at, before_entries=insert_holds if placed else None)
 
 
 def _explain_refusal(limit: Quote, wanted: int, rules: Program) -> None:
@@ -256,7 +258,8 @@ def hold_points(
         raise Conflict(
             f"hold key {key!r} was used at the same moment by another request", code="idempotency_conflict", field="key"
         ) from exc
-    return placed.row, False
+    assert placed.id is not None
+    return session.get_one(HoldRow, placed.id), False
 
 
 def _replay(hold: HoldRow, request_hash: str) -> HoldRow:

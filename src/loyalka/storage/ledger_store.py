@@ -2,30 +2,34 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
 from loyalka.ledger.book import Book, Lot
+from loyalka.storage.bulk import insert_returning_ids, insert_rows
 from loyalka.storage.tables import EntryRow, LotRow
 
+_LOT_COLUMNS = (
+    LotRow.account_id,
+    LotRow.kind,
+    LotRow.earned_minor,
+    LotRow.remaining_minor,
+    LotRow.available_from,
+    LotRow.expires_at,
+    LotRow.event_id,
+    LotRow.rule_id,
+    LotRow.program_version_id,
+    LotRow.id,
+    LotRow.closed,
+)
 
-def lot_from_row(row: LotRow) -> Lot:
-    return Lot(
-        account_id=row.account_id,
-        kind=row.kind,
-        earned_minor=row.earned_minor,
-        remaining_minor=row.remaining_minor,
-        available_from=row.available_from,
-        expires_at=row.expires_at,
-        event_id=row.event_id,
-        rule_id=row.rule_id,
-        program_version=row.program_version_id,
-        id=row.id,
-        closed=row.closed,
-    )
+
+def _lot(row: Any) -> Lot:
+    return Lot(*row)
 
 
 def load_books(session: Session, account_ids: Iterable[int]) -> dict[int, Book]:
@@ -34,28 +38,37 @@ def load_books(session: Session, account_ids: Iterable[int]) -> dict[int, Book]:
     books = {account_id: Book(account_id, []) for account_id in ids}
     for chunk_start in range(0, len(ids), 500):
         chunk = ids[chunk_start : chunk_start + 500]
-        rows = session.scalars(
-            select(LotRow).where(LotRow.account_id.in_(chunk), LotRow.closed.is_(False)).order_by(LotRow.id)
+        rows = session.execute(
+            select(*_LOT_COLUMNS).where(LotRow.account_id.in_(chunk), LotRow.closed.is_(False)).order_by(LotRow.id)
         )
         for row in rows:
-            books[row.account_id].lots.append(lot_from_row(row))
+            books[row.account_id].lots.append(_lot(row))
     return books
 
 
 def load_lots(session: Session, lot_ids: Iterable[int]) -> dict[int, Lot]:
     ids = sorted(set(lot_ids))
-    return (
-        {row.id: lot_from_row(row) for row in session.scalars(select(LotRow).where(LotRow.id.in_(ids)))} if ids else {}
-    )
+    if not ids:
+        return {}
+    return {row.id: _lot(row) for row in session.execute(select(*_LOT_COLUMNS).where(LotRow.id.in_(ids)))}
 
 
-def persist(session: Session, books: Iterable[Book], *, recorded_at: datetime) -> int:
-    """Write the new lots, the changed lots and the new entries of ``books``; returns the number of entries."""
+def persist(
+    session: Session,
+    books: Iterable[Book],
+    *,
+    recorded_at: datetime,
+    before_entries: Callable[[], None] | None = None,
+) -> int:
+    """Write the new lots, the changed lots and the new entries of ``books``; returns the number of entries.
+
+    ``before_entries`` runs once the new lots have ids and before any entry is written (holds use it)."""
     books = list(books)
     new_lots = [lot for book in books for lot in book.new_lots]
     if new_lots:
-        ids = session.scalars(
-            insert(LotRow.__table__).returning(LotRow.__table__.c.id, sort_by_parameter_order=True),
+        ids = insert_returning_ids(
+            session,
+            LotRow.__table__,
             [
                 {
                     "account_id": lot.account_id,
@@ -71,7 +84,7 @@ def persist(session: Session, books: Iterable[Book], *, recorded_at: datetime) -
                 }
                 for lot in new_lots
             ],
-        ).all()
+        )
         for lot, lot_id in zip(new_lots, ids, strict=True):
             lot.id = lot_id
     fresh = {id(lot) for lot in new_lots}
@@ -84,10 +97,13 @@ def persist(session: Session, books: Iterable[Book], *, recorded_at: datetime) -
             .values(remaining_minor=bindparam("remaining"), closed=bindparam("is_closed")),
             [{"lot_id": lot.id, "remaining": lot.remaining_minor, "is_closed": lot.closed} for lot in changed],
         )
+    if before_entries is not None:
+        before_entries()
     entries = [entry for book in books for entry in book.entries]
     if entries:
-        session.execute(
-            insert(EntryRow.__table__),
+        insert_rows(
+            session,
+            EntryRow.__table__,
             [
                 {
                     "account_id": e.account_id,
