@@ -13,9 +13,11 @@ from typing import Annotated
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.text import Text
 
 from loyalka.domain.periods import utcnow
 from loyalka.errors import InvalidProgram, LoyaltyError
+from loyalka.imports.orders_csv import ImportReport
 from loyalka.storage.database import Database, url_for
 
 app = typer.Typer(help="Loyalka: loyalty programs for B2B sellers.", no_args_is_help=True, add_completion=False)
@@ -26,27 +28,56 @@ app.add_typer(program_app, name="program")
 app.add_typer(import_app, name="import")
 app.add_typer(account_app, name="account")
 
-console = Console()
-err = Console(stderr=True)
+# soft wrap: a long error line stays one line in a pipe or a CI log (editors jump to FILE: line N)
+console = Console(soft_wrap=True, highlight=False)
+err = Console(stderr=True, soft_wrap=True, highlight=False)
+
+
+def _say_error(heading: str, message: str) -> None:
+    """Red heading, then the message as plain text: user data (CSV values, paths) is never read as markup."""
+    err.print(Text.assemble((heading, "red"), " ", message))
+
+
 DbOption = Annotated[
     str | None,
     typer.Option("--db", help="Database URL or SQLite file (default: LOYALKA_DATABASE_URL or the user data dir)."),
 ]
 
 
+SkipBad = Annotated[bool, typer.Option(help="Import the good rows even if some rows are broken.")]
+Encoding = Annotated[str, typer.Option(help="The file's encoding, e.g. cp1251 for a 1C export.")]
+
+_opened: list[Database] = []
+
+
+@app.callback()
+def _root(ctx: typer.Context) -> None:
+    ctx.call_on_close(_close_databases)
+
+
+def _close_databases() -> None:
+    while _opened:
+        _opened.pop().dispose()
+
+
 def _database(db: str | None, *, migrate: bool = True) -> Database:
     database = Database(url_for(db))
+    _opened.append(database)
     if migrate:
         database.migrate()
     return database
 
 
+def _shown(database: Database) -> str:
+    return database.engine.url.render_as_string(hide_password=True)
+
+
 def _fail(exc: LoyaltyError) -> None:
     if isinstance(exc, InvalidProgram):
-        err.print(f"[red]error:[/red] {exc.message}", highlight=False, markup=True)
+        _say_error("error:", exc.message)
     else:
         where = f" [{exc.field}]" if exc.field else ""
-        err.print(f"[red]error ({exc.code}){where}:[/red] {exc.message}", highlight=False)
+        _say_error(f"error ({exc.code}){where}:", exc.message)
     raise typer.Exit(2 if isinstance(exc, InvalidProgram) else 1)
 
 
@@ -66,7 +97,7 @@ def _progress() -> Progress:
 def init(db: DbOption = None) -> None:
     """Create the database, or bring its schema up to date."""
     database = _database(db)
-    console.print(f"database ready: {database.engine.url.render_as_string(hide_password=True)}")
+    console.print(f"database ready: {_shown(database)}")
 
 
 @program_app.command("validate")
@@ -105,7 +136,8 @@ def program_load(file: Path, db: DbOption = None) -> None:
 def import_orders_cmd(
     file: Path,
     db: DbOption = None,
-    skip_bad: Annotated[bool, typer.Option(help="Import the good rows even if some rows are broken.")] = False,
+    skip_bad: SkipBad = False,
+    encoding: Encoding = "utf-8-sig",
 ) -> None:
     """Import orders from CSV: account, order_id, occurred_at (ISO 8601 with offset), total [, event_id, contact, redeem]."""
     from loyalka.imports.orders_csv import import_orders
@@ -119,6 +151,7 @@ def import_orders_cmd(
                 file,
                 now=utcnow(),
                 skip_bad=skip_bad,
+                encoding=encoding,
                 progress=lambda done, total: bar.update(task, completed=done, total=total),
             )
     except LoyaltyError as exc:
@@ -131,29 +164,32 @@ def import_accounts_cmd(
     file: Path,
     db: DbOption = None,
     program: str | None = None,
-    skip_bad: Annotated[bool, typer.Option(help="Import the good rows even if some rows are broken.")] = False,
+    skip_bad: SkipBad = False,
+    encoding: Encoding = "utf-8-sig",
 ) -> None:
     """Import client companies from CSV: code, name [, inn, region, industry, manager, tags (a;b)]."""
     from loyalka.imports.orders_csv import import_accounts
 
     try:
-        report = import_accounts(_database(db), file, now=utcnow(), skip_bad=skip_bad, program=program)
+        report = import_accounts(
+            _database(db), file, now=utcnow(), skip_bad=skip_bad, program=program, encoding=encoding
+        )
     except LoyaltyError as exc:
         _fail(exc)
     _print_report(report, "accounts")
 
 
-def _print_report(report, what: str) -> None:  # type: ignore[no-untyped-def]
+def _print_report(report: ImportReport, what: str) -> None:
     for error in report.errors:
-        err.print(f"{report.path}: {error}", highlight=False)
+        err.print(f"{report.path}: {error}", markup=False)
     if report.committed:
         console.print(
             f"{report.imported} {what} imported, {report.replayed} already there, {len(report.errors)} row(s) rejected"
         )
         return
-    err.print(
-        f"[red]nothing imported:[/red] {len(report.errors)} of {report.rows} row(s) are broken "
-        f"(fix them, or pass --skip-bad to import the good rows)"
+    _say_error(
+        "nothing imported:",
+        f"{len(report.errors)} of {report.rows} row(s) are broken (fix them, or pass --skip-bad to import the good rows)",
     )
     raise typer.Exit(1)
 
@@ -170,11 +206,13 @@ def close_period(
 
     try:
         at = datetime.fromisoformat(now) if now else utcnow()
+        if at.tzinfo is None:
+            raise ValueError(f"{now!r} has no time zone offset; write it like 2026-11-01T01:00:00+03:00")
         database = _database(db)
         with database.unit_of_work() as session:
             summary = close_month(session, period, now=at, program=program)
     except ValueError as exc:
-        err.print(f"[red]error:[/red] --now: {exc}")
+        _say_error("error (invalid_datetime) [now]:", f"--now: {exc}")
         raise typer.Exit(1) from exc
     except LoyaltyError as exc:
         _fail(exc)
@@ -220,9 +258,9 @@ def demo(
         reset_schema(database)
     database.migrate()
     if not is_empty(database):
-        err.print(
-            f"[red]error:[/red] {database.url} already holds data; run `loyalka demo --reset` to wipe it, "
-            "or give another --db"
+        _say_error(
+            "error:",
+            f"{_shown(database)} already holds data; run `loyalka demo --reset` to wipe it, or give another --db",
         )
         raise typer.Exit(1)
     with _progress() as bar:
@@ -235,10 +273,7 @@ def demo(
             progress=lambda _stage, done, total: bar.update(task, completed=done, total=total),
         )
     console.print(demo_report(report))
-    console.print(
-        f"done in {time.perf_counter() - started:.1f} s; database: "
-        f"{database.engine.url.render_as_string(hide_password=True)}"
-    )
+    console.print(f"done in {time.perf_counter() - started:.1f} s; database: {_shown(database)}")
     console.print("next: `loyalka serve` and open /docs, or `loyalka account show C00001`")
 
 

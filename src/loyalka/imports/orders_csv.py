@@ -8,6 +8,7 @@ All good rows go in one transaction, so an interruption leaves the database as i
 from __future__ import annotations
 
 import csv
+import io
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -53,12 +54,24 @@ class ImportReport:
     committed: bool = False
 
 
-def _rows(path: Path, required: tuple[str, ...], optional: tuple[str, ...]) -> Iterator[tuple[int, dict[str, str]]]:
+def _rows(
+    path: Path, required: tuple[str, ...], optional: tuple[str, ...], encoding: str = "utf-8-sig"
+) -> Iterator[tuple[int, dict[str, str]]]:
     try:
-        handle = path.open(encoding="utf-8-sig", newline="")
+        text = path.read_text(encoding=encoding)
     except FileNotFoundError as exc:
         raise InvalidInput(f"no such file: {path}", code="file_not_found", field="file") from exc
-    with handle:
+    except LookupError as exc:
+        raise InvalidInput(f"unknown encoding {encoding!r}", code="invalid_encoding", field="encoding") from exc
+    except UnicodeDecodeError as exc:
+        line = path.read_bytes()[: exc.start].count(b"\n") + 1
+        raise InvalidInput(
+            f"{path}: line {line}: the file is not {encoding.removesuffix('-sig').upper()} text; "
+            "a 1C export in Windows-1251 needs --encoding cp1251",
+            code="invalid_encoding",
+            field="file",
+        ) from exc
+    with io.StringIO(text, newline="") as handle:
         reader = csv.DictReader(handle)
         header = reader.fieldnames or []
         missing = [c for c in required if c not in header]
@@ -116,31 +129,57 @@ def import_orders(
     *,
     now: datetime,
     skip_bad: bool = False,
+    encoding: str = "utf-8-sig",
     progress: Callable[[int, int], None] | None = None,
 ) -> ImportReport:
     report = ImportReport(str(path))
     parsed: list[tuple[int, OrderIn]] = []
-    for line, row in _rows(path, ORDER_COLUMNS, ORDER_OPTIONAL):
+    for line, row in _rows(path, ORDER_COLUMNS, ORDER_OPTIONAL, encoding):
         report.rows += 1
         try:
             parsed.append((line, parse_order_row(row)))
         except LoyaltyError as exc:
             report.errors.append(RowError(line, exc.message, exc.field))
-    with database.unit_of_work() as session:
-        good = _check_against_database(session, parsed, report)
-        if report.errors and not skip_bad:
-            return report
-        for start in range(0, len(good), BATCH):
-            outcomes = post_orders(session, good[start : start + BATCH], now=now)
-            report.imported += sum(1 for o in outcomes if not o.replayed)
-            report.replayed += sum(1 for o in outcomes if o.replayed)
-            if progress:
-                progress(min(start + BATCH, len(good)), len(good))
+    try:
+        with database.unit_of_work() as session:
+            good = _check_against_database(session, parsed, report)
+            for start in range(0, len(good), BATCH):
+                _post_batch(session, good[start : start + BATCH], report, now)
+                if progress:
+                    progress(min(start + BATCH, len(good)), len(good))
+            if report.errors and not skip_bad:
+                raise _RollBack
+    except _RollBack:
+        report.imported = report.replayed = 0
+        return report
     report.committed = True
     return report
 
 
-def _check_against_database(session: Session, parsed: list[tuple[int, OrderIn]], report: ImportReport) -> list[OrderIn]:
+class _RollBack(Exception):
+    """Leave the unit of work without committing: the file had broken rows and --skip-bad was not given."""
+
+
+def _post_batch(session: Session, batch: list[tuple[int, OrderIn]], report: ImportReport, now: datetime) -> None:
+    """Post a batch at once; if the engine refuses any of it, post its rows one by one to find which."""
+    try:
+        with session.begin_nested():
+            outcomes = post_orders(session, [order for _, order in batch], now=now)
+    except LoyaltyError:
+        outcomes = []
+        for line, order in batch:
+            try:
+                with session.begin_nested():
+                    outcomes += post_orders(session, [order], now=now)
+            except LoyaltyError as exc:
+                report.errors.append(RowError(line, exc.message, exc.field))
+    report.imported += sum(1 for o in outcomes if not o.replayed)
+    report.replayed += sum(1 for o in outcomes if o.replayed)
+
+
+def _check_against_database(
+    session: Session, parsed: list[tuple[int, OrderIn]], report: ImportReport
+) -> list[tuple[int, OrderIn]]:
     """Row errors only the database can tell: unknown accounts, orders already recorded, repeated ids."""
     codes = {o.account for _, o in parsed}
     known = set(session.scalars(select(AccountRow.code).where(AccountRow.code.in_(codes)))) if codes else set()
@@ -151,7 +190,7 @@ def _check_against_database(session: Session, parsed: list[tuple[int, OrderIn]],
         recorded.update(
             session.execute(select(OrderRow.order_ref, OrderRow.event_id).where(OrderRow.order_ref.in_(chunk))).all()
         )
-    good: list[OrderIn] = []
+    good: list[tuple[int, OrderIn]] = []
     lines_of_ref: dict[str, int] = {}
     for line, order in parsed:
         if order.account not in known:
@@ -164,16 +203,23 @@ def _check_against_database(session: Session, parsed: list[tuple[int, OrderIn]],
             report.errors.append(RowError(line, f"order {order.order_ref!r} is recorded already", "order_id"))
         else:
             lines_of_ref[order.order_ref] = line
-            good.append(order)
+            good.append((line, order))
     return good
 
 
 def import_accounts(
-    database: Database, path: Path, *, now: datetime, skip_bad: bool = False, program: str | None = None
+    database: Database,
+    path: Path,
+    *,
+    now: datetime,
+    skip_bad: bool = False,
+    program: str | None = None,
+    encoding: str = "utf-8-sig",
 ) -> ImportReport:
+    """Accounts whose code exists already count as already there and are left as they are."""
     report = ImportReport(str(path))
     parsed: list[tuple[int, AccountIn]] = []
-    for line, row in _rows(path, ACCOUNT_COLUMNS, ACCOUNT_OPTIONAL):
+    for line, row in _rows(path, ACCOUNT_COLUMNS, ACCOUNT_OPTIONAL, encoding):
         report.rows += 1
         try:
             if None in row:
@@ -198,16 +244,12 @@ def import_accounts(
         return report
     with database.unit_of_work() as session:
         existing = set(session.scalars(select(AccountRow.code)))
-        for line, account in parsed:
+        for _line, account in parsed:
             if account.code in existing:
-                report.errors.append(RowError(line, f"account {account.code!r} exists already", "code"))
+                report.replayed += 1
                 continue
             create_account(session, account, now=now, program=program)
             existing.add(account.code)
             report.imported += 1
-        if report.errors and not skip_bad:
-            session.rollback()
-            report.imported = 0
-            return report
     report.committed = True
     return report
