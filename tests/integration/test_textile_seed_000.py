@@ -9,9 +9,10 @@ from loyalka.domain.events import OrderIn, ReturnIn
 from loyalka.errors import InsufficientPoints, RuleViolation
 from loyalka.jobs.period_close import close_month
 from loyalka.services.accounts import create_account, describe_account
-from loyalka.services.events import post_orders, post_return
+from loyalka.services.events import post_orders
 from loyalka.services.programs import load_program
 from loyalka.services.redemption import hold_points, quote_order
+from loyalka.services.returns import post_return
 from loyalka.storage.database import Database
 from tests.conftest import EXAMPLES, moscow
 

@@ -29,8 +29,9 @@ from loyalka.api.schemas import (
 )
 from loyalka.jobs.period_close import close_month
 from loyalka.services.accounts import add_contact, create_account, describe_account, get_account
-from loyalka.services.events import Outcome, post_orders, post_return
+from loyalka.services.events import Outcome, post_orders
 from loyalka.services.redemption import hold_points, hold_view, quote_order, resolve_hold
+from loyalka.services.returns import post_return
 
 health_router = APIRouter(tags=["health"])
 router = APIRouter(

@@ -168,6 +168,7 @@ class Book:
         event_id: str,
         corrects: str,
         reason: str,
+        rule_id: str | None = None,
     ) -> int:
         """Take back earned points: first from the lots the earning created, then from other open lots of the
         same kinds, expiring first. Returns the shortfall that could not be taken (already spent)."""
@@ -188,7 +189,9 @@ class Book:
                 break
             part = min(left, lot.remaining_minor)
             if part:
-                self._write(lot, -part, EntryType.REVERSE, event_id, at, reason=reason, corrects=corrects)
+                self._write(
+                    lot, -part, EntryType.REVERSE, event_id, at, reason=reason, corrects=corrects, rule_id=rule_id
+                )
                 left -= part
         return left
 

@@ -16,13 +16,13 @@ from sqlalchemy.orm import Session
 
 from loyalka.domain.events import OrderIn, ReturnIn, request_hash
 from loyalka.domain.money import format_minor
-from loyalka.engine.earning import Accrual, earn_for_order, earning_base, rule_amount
+from loyalka.engine.earning import Accrual, earn_for_order
 from loyalka.engine.redemption import quote as quote_limit
 from loyalka.engine.views import AccountView, OrderView
 from loyalka.errors import Conflict, InvalidInput, NotFound, RuleViolation
 from loyalka.ledger.book import Book, Lot
 from loyalka.services.accounts import lock_accounts
-from loyalka.services.programs import ActiveProgram, active_program, version_rules
+from loyalka.services.programs import ActiveProgram, active_program
 from loyalka.services.redemption import (
     PlacedHold,
     capture_hold,
@@ -32,7 +32,7 @@ from loyalka.services.redemption import (
     sweep_expired_holds,
 )
 from loyalka.storage.bulk import insert_rows
-from loyalka.storage.ledger_store import load_books, persist
+from loyalka.storage.ledger_store import load_books
 from loyalka.storage.tables import AccountRow, ContactRow, EventRow, HoldRow, OrderRow
 
 CLOCK_SKEW = timedelta(minutes=5)  # how far ahead of our clock a sender's clock may run
@@ -49,7 +49,7 @@ def account_view(row: AccountRow) -> AccountView:
     return AccountView(row.id, row.status, row.region, row.industry, tuple(row.tags or ()), row.joined_at)
 
 
-def _replays(session: Session, events: Sequence[OrderIn | ReturnIn]) -> tuple[dict[str, Outcome], list[Any]]:
+def replays_of(session: Session, events: Sequence[OrderIn | ReturnIn]) -> tuple[dict[str, Outcome], list[Any]]:
     """Split a batch into replays of known events and new ones; a known id with another request is a conflict."""
     ids = [e.event_id for e in events]
     known = {
@@ -80,15 +80,17 @@ def _replays(session: Session, events: Sequence[OrderIn | ReturnIn]) -> tuple[di
     return replays, fresh
 
 
+def refuse_future(occurred_at: datetime, now: datetime, what: str) -> None:
+    if occurred_at > now + CLOCK_SKEW:
+        raise InvalidInput(
+            f"{what} is dated {occurred_at.isoformat()}, in the future", code="future_event", field="occurred_at"
+        )
+
+
 def post_orders(session: Session, orders: Sequence[OrderIn], *, now: datetime) -> list[Outcome]:
     for order in orders:
-        if order.occurred_at > now + CLOCK_SKEW:
-            raise InvalidInput(
-                f"order {order.order_ref} is dated {order.occurred_at.isoformat()}, in the future",
-                code="future_event",
-                field="occurred_at",
-            )
-    replays, fresh = _replays(session, orders)
+        refuse_future(order.occurred_at, now, f"order {order.order_ref}")
+    replays, fresh = replays_of(session, orders)
     if not fresh:
         return [replays[o.event_id] for o in orders if o.event_id in replays]
     codes = sorted({o.account for o, _ in fresh})
@@ -172,6 +174,7 @@ def post_orders(session: Session, orders: Sequence[OrderIn], *, now: datetime) -
                 "points_paid_minor": paid,
                 "program_version_id": program.version_id,
                 "earned": earned,
+                "recovered": {},
             }
         )
     settle_holds(session, books.values(), placed, recorded_at=now)
@@ -221,6 +224,12 @@ def _pay_with_points(
                 f"the hold pays {format_minor(hold.money_minor)} but an order of {format_minor(order.total_minor)} "
                 f"may be paid at most {format_minor(cap)} with points; release it and quote again",
                 code="redemption_cap_exceeded",
+                field="hold_key",
+            )
+        if hold.order_ref != order.order_ref:
+            raise Conflict(
+                f"hold {order.hold_key!r} was placed for order {hold.order_ref}, not {order.order_ref}",
+                code="hold_order_mismatch",
                 field="hold_key",
             )
         capture_hold(session, hold, at=now)
@@ -294,85 +303,4 @@ def _credit(
     return earned
 
 
-def post_return(session: Session, ret: ReturnIn, *, now: datetime) -> Outcome:
-    """Take back what the returned part of an order earned; what was already spent becomes a debt."""
-    replays, fresh = _replays(session, [ret])
-    if not fresh:
-        return replays[ret.event_id]
-    order = session.scalar(select(OrderRow).where(OrderRow.order_ref == ret.order_ref))
-    if order is None:
-        raise NotFound(f"no order {ret.order_ref!r} to return", code="order_not_found", field="order_id")
-    account = lock_accounts(session, [order.account_id])[order.account_id]
-    session.refresh(order)
-    left = order.total_minor - order.returned_minor
-    if ret.amount_minor > left:
-        raise InvalidInput(
-            f"the return of {format_minor(ret.amount_minor)} exceeds what is left of order {order.order_ref} "
-            f"({format_minor(left)})",
-            code="return_exceeds_order",
-            field="amount",
-        )
-    rules = version_rules(session, order.program_version_id) if order.program_version_id else None
-    books = load_books(session, [account.id])
-    book = books[account.id]
-    origin = [lot for lot in book.lots if lot.event_id == order.event_id]
-    returned = order.returned_minor + ret.amount_minor
-    earned = dict(order.earned or {})
-    taken_back, debts = [], dict(account.debts or {})
-    for rule_id, before in earned.items():
-        rule = next((r for r in rules.earning if r.id == rule_id), None) if rules else None
-        if rule is None:
-            continue
-        base = earning_base(rules, order.total_minor - returned, order.points_paid_minor)
-        after = (
-            rule_amount(rule, rules.point_kinds[rule.kind], base)
-            if order.total_minor - returned >= rule.min_order
-            else 0
-        )
-        delta = before - after
-        if delta <= 0:
-            continue
-        lots = [lot for lot in origin if lot.rule_id == rule_id]
-        short = book.claw_back(
-            lots,
-            [rule.kind],
-            delta,
-            at=ret.occurred_at,
-            event_id=ret.event_id,
-            corrects=order.event_id,
-            reason=f"return of {format_minor(ret.amount_minor)} from order {order.order_ref}",
-        )
-        if short:
-            debts[rule.kind] = int(debts.get(rule.kind, 0)) + short
-        earned[rule_id] = after
-        taken_back.append(
-            {"kind": rule.kind, "rule": rule_id, "points": format_minor(delta - short), "debt": format_minor(short)}
-        )
-    for entry in book.entries:
-        entry.rule_id = entry.rule_id or next((r["rule"] for r in taken_back if r["kind"] == entry.kind), None)
-    persist(session, books.values(), recorded_at=now)
-    order.returned_minor = returned
-    order.earned = earned
-    account.debts = {k: v for k, v in debts.items() if v}
-    result = {
-        "type": "return",
-        "order_id": order.order_ref,
-        "account": account.code,
-        "returned": format_minor(ret.amount_minor),
-        "taken_back": taken_back,
-    }
-    session.add(
-        EventRow(
-            event_id=ret.event_id,
-            account_id=account.id,
-            type="return",
-            occurred_at=ret.occurred_at,
-            recorded_at=now,
-            request_hash=request_hash(ret),
-            result=result,
-        )
-    )
-    return Outcome(ret.event_id, False, result)
-
-
-__all__ = ["Outcome", "post_orders", "post_return"]
+__all__ = ["Outcome", "post_orders", "refuse_future", "replays_of"]

@@ -134,6 +134,8 @@ class OrderRow(Base):
     points_paid_minor: Mapped[int] = mapped_column(BigInteger, default=0)  # money paid with points
     program_version_id: Mapped[int | None] = mapped_column(Id)
     earned: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # rule id -> points it earns now, after returns
+    # rule id -> points returns took back beyond the order's own lot, because the client had spent them
+    recovered: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     __table_args__ = (Index("ix_orders_account_time", "account_id", "occurred_at"),)
 
 
