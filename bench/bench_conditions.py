@@ -1,6 +1,6 @@
 """What a CEL rule condition costs per evaluated event (cel-python), compiled once as the engine does.
 
-    python bench/bench_conditions.py [--n 5000]
+python bench/bench_conditions.py [--n 5000]
 """
 
 from __future__ import annotations

@@ -424,7 +424,7 @@ def test_close_period_closes_a_month_once(october: Database) -> None:
     assert first["period"] == "2026-10"
     assert first["program"] == PROGRAM_CODE
     assert first["program_version"] == 1
-    assert first["activated"] == "1200.00"
+    assert first["activated"] == {"bonus": "1200.00"}
     assert first["already_closed"] is False
     again = json.loads(ok(close(october, "2026-10", "2026-11-02T01:00:00+03:00")).stdout)
     assert again["period"] == "2026-10"

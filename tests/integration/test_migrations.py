@@ -72,3 +72,38 @@ def test_migrating_an_up_to_date_database_twice_changes_nothing(db: Database) ->
         assert s.scalars(select(AccountRow.code)).all() == ["SALON-1"]
     with db.engine.connect() as conn:
         assert conn.execute(text("SELECT count(*) FROM alembic_version")).scalar() == 1
+
+
+def test_a_database_of_the_first_release_keeps_its_orders_through_the_upgrade(db: Database) -> None:
+    """Orders recorded under schema 0001 (a total, no lines) replay, return and correct after the upgrade."""
+    from alembic import command
+
+    from loyalka.domain.events import OrderIn, ReturnIn, request_hash
+    from loyalka.services.events import post_orders
+    from loyalka.services.returns import post_return
+    from loyalka.storage.tables import EventRow, OrderRow
+
+    at = moscow(2026, 10, 5, 12)
+    legacy = OrderIn("e1", "SALON-1", "O-1", at, 700_000)
+    with db.unit_of_work() as s:
+        load_program(s, (EXAMPLES / "textile.yaml").read_text(encoding="utf-8"), now=moscow(2026, 10, 1))
+        create_account(s, AccountIn(code="SALON-1", name="Салон", region="Москва"), now=moscow(2026, 10, 1))
+        post_orders(s, [legacy], now=at)
+    try:
+        db._run_migrations(lambda config: command.downgrade(config, "0001"))
+        assert "lines" not in {c["name"] for c in inspect(db.engine).get_columns("orders")}
+    finally:
+        db.migrate()
+    with db.unit_of_work() as s:
+        row = s.scalar(select(OrderRow))
+        assert (row.lines, row.version, row.context, row.total_minor) == ([], 1, {}, 700_000)
+        # the digest of an event of the first release has the same form (it was stored before the upgrade)
+        assert s.scalar(select(EventRow.request_hash)) == request_hash(legacy)
+        [again] = post_orders(s, [legacy], now=at)
+        assert again.replayed is True
+    with db.unit_of_work() as s:
+        returned = post_return(s, ReturnIn("r1", "O-1", moscow(2026, 10, 6), 200_000), now=moscow(2026, 10, 6))
+    assert returned.result["taken_back"][0]["points"] == "200.00"
+    with db.unit_of_work() as s:
+        [fixed] = post_orders(s, [OrderIn("e2", "SALON-1", "O-1", at, 800_000, version=2)], now=moscow(2026, 10, 7))
+    assert fixed.result["changes"] == [{"kind": "bonus", "rule": "monthly-orders", "points": "100.00", "debt": "0.00"}]

@@ -153,7 +153,8 @@ def post_quote(body: QuoteRequest, context: Ctx) -> QuoteOut:
         quote = quote_order(
             session,
             account_code=body.account,
-            order_total_minor=body.order_total,
+            order_total_minor=body.order_total or 0,
+            lines=body.domain_lines(),
             contact_code=body.contact,
             at=context.clock(),
         )
@@ -179,28 +180,29 @@ def post_hold(body: HoldCreate, response: Response, context: Ctx) -> dict[str, A
             request_hash=request_digest(body),
             account_code=body.account,
             order_ref=body.order_id,
-            order_total_minor=body.order_total,
+            order_total_minor=body.order_total or 0,
+            lines=body.domain_lines(),
             money_minor=body.amount,
             contact_code=body.contact,
             at=context.clock(),
         )
         if replayed:
             response.status_code = status.HTTP_200_OK
-        return hold_view(hold)
+        return hold_view(session, hold)
 
 
 @router.post("/redemptions/holds/{key}/capture", summary="Capture a hold", response_model=HoldOut, tags=["redemptions"])
 def capture(key: str, context: Ctx) -> dict[str, Any]:
     """Spend the held points for good (capturing a captured hold again changes nothing)."""
     with context.database.unit_of_work() as session:
-        return hold_view(resolve_hold(session, key, capture=True, at=context.clock()))
+        return hold_view(session, resolve_hold(session, key, capture=True, at=context.clock()))
 
 
 @router.post("/redemptions/holds/{key}/release", summary="Release a hold", response_model=HoldOut, tags=["redemptions"])
 def release(key: str, context: Ctx) -> dict[str, Any]:
     """Give the held points back (a captured hold cannot be released: 409 `hold_resolved`)."""
     with context.database.unit_of_work() as session:
-        return hold_view(resolve_hold(session, key, capture=False, at=context.clock()))
+        return hold_view(session, resolve_hold(session, key, capture=False, at=context.clock()))
 
 
 # --- jobs ----------------------------------------------------------------------------------------------------

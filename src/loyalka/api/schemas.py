@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import json
 from datetime import UTC, date, datetime
+from decimal import Decimal
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -30,8 +31,8 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from loyalka.domain.accounts import AccountIn, ContactIn, validate_code
-from loyalka.domain.events import OrderIn, ReturnIn
-from loyalka.domain.money import format_minor, parse_minor
+from loyalka.domain.events import OrderIn, OrderLine, ReturnIn, ReturnLine
+from loyalka.domain.money import format_minor, format_points, parse_minor
 from loyalka.engine.redemption import Quote
 from loyalka.errors import InvalidInput
 
@@ -137,56 +138,98 @@ class AccountCreate(RequestModel):
         )
 
 
+class LineIn(RequestModel):
+    sku: Code
+    amount: Amount = Field(description="the line's whole amount after any price discount")
+    category: Code | None = Field(None, description="labour, parts, fabric...: what rates and caps look at")
+    quantity: Decimal = Field(Decimal(1), gt=0, max_digits=18, decimal_places=6)
+    promo: bool = Field(False, description="a promotional line: points never pay for it")
+    cost: Amount | None = Field(None, description="cost price of the whole line (margin-based earning)")
+
+    def to_domain(self) -> OrderLine:
+        return OrderLine(self.sku, self.amount, self.category, self.quantity, self.promo, self.cost)
+
+
 class OrderCreate(RequestModel):
     event_id: Code = Field(description="the sender's id of this event: the idempotency key")
     account: Code
     order_id: Code
     occurred_at: AwareDatetime = Field(description="when the order happened, with its UTC offset")
-    total: PositiveAmount
+    total: PositiveAmount | None = Field(None, description="the order's total; may be left out when lines are given")
+    lines: list[LineIn] = Field(default_factory=list, max_length=2000)
+    version: int = Field(1, ge=1, le=1_000_000, description="the document's version: a higher one corrects the order")
     contact: Code | None = None
     hold_key: Code | None = Field(None, description="capture this hold with the order")
     redeem: Amount | None = Field(None, description="or pay this much of the order with points now")
     redeem_max: bool = Field(False, description="or pay as much as the program allows now")
+    delivery_on: date | None = Field(None, description="the delivery date asked for (early orders)")
+    invoice_id: Code | None = Field(None, description="the invoice that bills this order")
+    due_on: date | None = Field(None, description="when that invoice is due")
 
     def to_domain(self) -> OrderIn:
+        if self.total is None and not self.lines:
+            raise InvalidInput("give the order's total, its lines, or both", code="missing_total", field="total")
         return OrderIn(
             event_id=self.event_id,
             account=self.account,
             order_ref=self.order_id,
             occurred_at=self.occurred_at,
-            total_minor=self.total,
+            total_minor=self.total or 0,
             contact=self.contact,
             hold_key=self.hold_key,
             redeem_minor=self.redeem or 0,
             redeem_max=self.redeem_max,
+            lines=tuple(line.to_domain() for line in self.lines),
+            version=self.version,
+            delivery_on=self.delivery_on,
+            invoice_ref=self.invoice_id,
+            due_on=self.due_on,
         )
+
+
+class ReturnLineIn(RequestModel):
+    sku: Code
+    amount: PositiveAmount
+    quantity: Decimal | None = Field(None, gt=0, max_digits=18, decimal_places=6)
 
 
 class ReturnCreate(RequestModel):
     event_id: Code
     order_id: Code
     occurred_at: AwareDatetime
-    amount: PositiveAmount
+    amount: PositiveAmount | None = Field(None, description="may be left out when lines are given")
+    lines: list[ReturnLineIn] = Field(default_factory=list, max_length=2000, description="the lines that come back")
 
     def to_domain(self) -> ReturnIn:
+        if self.amount is None and not self.lines:
+            raise InvalidInput(
+                "give the returned amount, the returned lines, or both", code="missing_amount", field="amount"
+            )
         return ReturnIn(
-            event_id=self.event_id, order_ref=self.order_id, occurred_at=self.occurred_at, amount_minor=self.amount
+            event_id=self.event_id,
+            order_ref=self.order_id,
+            occurred_at=self.occurred_at,
+            amount_minor=self.amount or 0,
+            lines=tuple(ReturnLine(line.sku, line.amount, line.quantity) for line in self.lines),
         )
 
 
 class QuoteRequest(RequestModel):
     account: Code
-    order_total: PositiveAmount
+    order_total: PositiveAmount | None = Field(None, description="may be left out when lines are given")
+    lines: list[LineIn] = Field(default_factory=list, max_length=2000)
     contact: Code | None = None
 
+    def domain_lines(self) -> tuple[OrderLine, ...]:
+        if self.order_total is None and not self.lines:
+            raise InvalidInput("give the order's total, its lines, or both", code="missing_total", field="order_total")
+        return tuple(line.to_domain() for line in self.lines)
 
-class HoldCreate(RequestModel):
+
+class HoldCreate(QuoteRequest):
     key: Code = Field(description="the caller's idempotency key of this hold")
-    account: Code
     order_id: Code
-    order_total: PositiveAmount
     amount: PositiveAmount | None = Field(None, description="money to pay with points; left out: the most allowed")
-    contact: Code | None = None
 
 
 # --- responses -----------------------------------------------------------------------------------------------
@@ -261,19 +304,32 @@ class EarnedOut(BaseModel):
     kind: str
     points: str
     rule: str
-    available_from: Instant
+    available_from: Instant | None = Field(description="none while the points wait for the invoice's payment")
     expires_at: Instant | None
+    awaiting_payment: bool = False
+
+
+class ChangeOut(BaseModel):
+    kind: str
+    rule: str
+    points: str = Field(description="credited (positive) or taken back (negative)")
+    debt: str
 
 
 class OrderOut(BaseModel):
     event_id: str
-    replayed: bool = Field(description="true: this event was recorded before; nothing changed")
+    replayed: bool = Field(description="true: this event, or this very version of the order, was recorded before")
     type: Literal["order"]
     order_id: str
     account: str
+    version: int = 1
     paid_with_points: str
     earned: list[EarnedOut]
-    program_version: int
+    program_version: int | None
+    tier: str | None = None
+    corrected_from: int | None = Field(None, description="a corrected document: the version it replaced")
+    changes: list[ChangeOut] = Field(default_factory=list, description="what a corrected document changed")
+    notes: list[str] = Field(default_factory=list)
 
 
 class TakenBackOut(BaseModel):
@@ -290,7 +346,11 @@ class ReturnOut(BaseModel):
     order_id: str
     account: str
     returned: str
+    lines: dict[str, str] = Field(default_factory=dict, description="what came back of each line, by sku")
     taken_back: list[TakenBackOut]
+    added: list[ChangeOut] = Field(
+        default_factory=list, description="points a return adds (a first-order minimum now met by the trigger)"
+    )
 
 
 class KindQuoteOut(BaseModel):
@@ -316,9 +376,9 @@ class QuoteOut(BaseModel):
             kinds=[
                 KindQuoteOut(
                     kind=k.kind,
-                    spendable=format_minor(k.spendable_minor),
-                    cap=format_minor(k.cap_minor),
-                    max_points=format_minor(k.max_points_minor),
+                    spendable=format_points(k.spendable_minor, k.decimals),
+                    cap=format_points(k.cap_minor, k.decimals),
+                    max_points=format_points(k.max_points_minor, k.decimals),
                     max_amount=format_minor(k.max_money_minor),
                 )
                 for k in quote.kinds
@@ -340,12 +400,12 @@ class CloseOut(BaseModel):
     period: str
     program: str
     program_version: int
-    activated: str
-    expired: str
+    activated: dict[str, str] = Field(description="points that became spendable at the close, by kind")
+    expired: dict[str, str] = Field(description="points that expired unspent, by kind")
     members_evaluated: int
     left_program: int
     rejoined: int = Field(description="clients who left earlier and are members again")
-    forfeited: str
+    forfeited: dict[str, str] = Field(description="points written off for clients who left, by kind")
     benefits: dict[str, int]
     leaderboards: dict[str, int]
     already_closed: bool

@@ -55,6 +55,27 @@ def format_minor(minor: int) -> str:
     return f"{sign}{whole}.{frac:02d}"
 
 
+def format_points(minor: int, decimals: int = 2) -> str:
+    """Points in a kind's minor units as text with the kind's decimals: 12000 -> "120.00" (2), 120 -> "120" (0)."""
+    if decimals == 2:
+        return format_minor(minor)
+    sign = "-" if minor < 0 else ""
+    whole, frac = divmod(abs(minor), 10**decimals)
+    return f"{sign}{whole}.{frac:0{decimals}d}" if decimals else f"{sign}{whole}"
+
+
+def parse_points(value: object, decimals: int, *, field: str = "points", allow_negative: bool = False) -> int:
+    """Points given as text or an integer ("120", "120.50") in a kind's minor units; more decimals than the kind
+    has are refused."""
+    minor = parse_minor(value, field=field, allow_negative=allow_negative)
+    step = 10 ** (2 - decimals)
+    if minor % step:
+        raise InvalidInput(
+            f"{field} {value!r} has more decimals than the point kind's {decimals}", code="invalid_points", field=field
+        )
+    return minor // step
+
+
 def format_human(minor: int, unit: str = "₽") -> str:
     """123456 -> "1 234,56 ₽" (Russian notation for people)."""
     sign = "−" if minor < 0 else ""

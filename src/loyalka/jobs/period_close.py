@@ -13,7 +13,6 @@ from typing import Any
 from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
-from loyalka.domain.money import format_minor
 from loyalka.domain.periods import Period, enclosing, ends_period, parse_month, period_of
 from loyalka.engine.close import MemberMonth, benefits_earned, leaderboard, leavers, rejoiners
 from loyalka.errors import RuleViolation
@@ -69,12 +68,12 @@ def close_month(session: Session, month_key: str, *, now: datetime, program: str
         "period": month.key,
         "program": program_row.code,
         "program_version": active.version,
-        "activated": format_minor(activated),
-        "expired": format_minor(expired),
+        "activated": _by_kind(rules, activated),
+        "expired": _by_kind(rules, expired),
         "members_evaluated": len(members),
         "left_program": len(leaving),
         "rejoined": len(returning),
-        "forfeited": format_minor(forfeited),
+        "forfeited": _by_kind(rules, forfeited),
         "benefits": {k: len(v) for k, v in granted.items()},
         "leaderboards": standings,
     }
@@ -111,24 +110,28 @@ def _expire_holds(session: Session, account_ids: list[int], at: datetime) -> Non
     sweep_expired_holds(session, pending & set(account_ids), at)
 
 
-def _activated(session: Session, program_id: int, month: Period) -> int:
-    """Points that become spendable at the month's end (earned in it, waiting for the next month)."""
-    return int(
-        session.scalar(
-            select(func.coalesce(func.sum(LotRow.remaining_minor), 0))
-            .join(AccountRow, AccountRow.id == LotRow.account_id)
-            .where(
-                AccountRow.program_id == program_id,
-                LotRow.closed.is_(False),
-                LotRow.available_from > month.start,
-                LotRow.available_from <= month.end,
-            )
+def _by_kind(rules: Any, totals: dict[str, int]) -> dict[str, str]:
+    """Totals by point kind as text, every kind of the program shown (zero when nothing happened)."""
+    return {kind: rules.points(kind, int(totals.get(kind, 0))) for kind in rules.point_kinds}
+
+
+def _activated(session: Session, program_id: int, month: Period) -> dict[str, int]:
+    """Points that become spendable at the month's end (earned in it, waiting for the next month), by kind."""
+    rows = session.execute(
+        select(LotRow.kind, func.coalesce(func.sum(LotRow.remaining_minor), 0))
+        .join(AccountRow, AccountRow.id == LotRow.account_id)
+        .where(
+            AccountRow.program_id == program_id,
+            LotRow.closed.is_(False),
+            LotRow.available_from > month.start,
+            LotRow.available_from <= month.end,
         )
-        or 0
+        .group_by(LotRow.kind)
     )
+    return {kind: int(total) for kind, total in rows}
 
 
-def _expire(session: Session, program_id: int, at: datetime, event_id: str, now: datetime) -> int:
+def _expire(session: Session, program_id: int, at: datetime, event_id: str, now: datetime) -> dict[str, int]:
     due = sorted(
         set(
             session.scalars(
@@ -138,12 +141,12 @@ def _expire(session: Session, program_id: int, at: datetime, event_id: str, now:
             )
         )
     )
-    total = 0
+    total: dict[str, int] = defaultdict(int)
     for start in range(0, len(due), 1000):
         books = load_books(session, due[start : start + 1000])
         for book in books.values():
             for lot in [lt for lt in book.lots if lt.expired_at(at)]:
-                total += book.close_lots(
+                total[lot.kind] += book.close_lots(
                     [lot], at=lot.expires_at or at, event_id=event_id, type=EntryType.EXPIRE, reason="expired"
                 )
         persist(session, books.values(), recorded_at=now)
@@ -178,26 +181,29 @@ def _member_months(session: Session, program_id: int, month: Period, status: str
     return members
 
 
-def _leave(session: Session, leaving: list[int], month: Period, on_exit: str, event_id: str, now: datetime) -> int:
+def _leave(
+    session: Session, leaving: list[int], month: Period, on_exit: str, event_id: str, now: datetime
+) -> dict[str, int]:
+    total: dict[str, int] = defaultdict(int)
     if not leaving:
-        return 0
+        return total
     accounts = session.scalars(select(AccountRow).where(AccountRow.id.in_(leaving)))
     for account in accounts:
         account.status, account.left_at = "left", month.end
         account.left_reason = f"purchases in {month.key} below the program's threshold"
     if on_exit != "forfeit":
-        return 0
-    total = 0
+        return total
     for start in range(0, len(leaving), 1000):
         books = load_books(session, leaving[start : start + 1000])
         for book in books.values():
-            total += book.close_lots(
-                list(book.lots),
-                at=month.end,
-                event_id=event_id,
-                type=EntryType.FORFEIT,
-                reason=f"left the program at the close of {month.key}",
-            )
+            for lot in list(book.lots):
+                total[lot.kind] += book.close_lots(
+                    [lot],
+                    at=month.end,
+                    event_id=event_id,
+                    type=EntryType.FORFEIT,
+                    reason=f"left the program at the close of {month.key}",
+                )
         persist(session, books.values(), recorded_at=now)
     return total
 

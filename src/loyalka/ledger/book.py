@@ -28,7 +28,15 @@ class EntryType(enum.StrEnum):
     RELEASE = "release"  # a hold given back
     EXPIRE = "expire"  # a lot reached its expiry
     FORFEIT = "forfeit"  # written off when the client left the program
-    ADJUST = "adjust"  # audited manual correction
+    ADJUST = "adjust"  # audited manual correction (a lot when positive, a debit when negative)
+    GRANT = "grant"  # points not earned by a purchase: triggers, campaigns, one-time grants, codes, referrals
+    TRANSFER_IN = "transfer_in"  # points received from another member (a lot that keeps the sender's dates)
+    TRANSFER_OUT = "transfer_out"  # points given to another member
+    REWARD = "reward"  # points exchanged for a reward of the catalog
+
+
+# entry types that create a lot (and carry its whole amount)
+CREDIT_TYPES = frozenset({EntryType.EARN, EntryType.ADJUST, EntryType.GRANT, EntryType.TRANSFER_IN})
 
 
 @dataclass(slots=True, eq=False)
@@ -55,6 +63,11 @@ class Lot:
         """Expiring first (never-expiring last), then the oldest; instants compared across time zones."""
         expires = self.expires_at.timestamp() if self.expires_at else _NEVER
         return (expires, self.available_from.timestamp(), self.id or 0)
+
+    def age_key(self) -> tuple[float, float, int]:
+        """The oldest first (then the one expiring first)."""
+        expires = self.expires_at.timestamp() if self.expires_at else _NEVER
+        return (self.available_from.timestamp(), expires, self.id or 0)
 
 
 @dataclass(slots=True, eq=False)
@@ -94,20 +107,35 @@ class Book:
         )
 
     # --- writing -------------------------------------------------------------------------------------
-    def credit(self, lot: Lot, *, occurred_at: datetime, reason: str | None = None) -> Entry:
+    def credit(
+        self,
+        lot: Lot,
+        *,
+        occurred_at: datetime,
+        reason: str | None = None,
+        type: EntryType = EntryType.EARN,
+        event_id: str | None = None,
+        corrects: str | None = None,
+    ) -> Entry:
+        """Add a new lot. ``event_id`` names the event that credits it when that is not the lot's own (a
+        corrected document adds to its order's points; the lot keeps the order's event id)."""
         if lot.earned_minor <= 0 or lot.remaining_minor != lot.earned_minor:
             raise ValueError("a new lot carries its whole positive amount")
+        if type not in CREDIT_TYPES:
+            raise ValueError(f"{type} does not create a lot")
         self.lots.append(lot)
         self.new_lots.append(lot)
         return self._write(
             lot,
             lot.earned_minor,
-            EntryType.EARN,
-            lot.event_id,
+            type,
+            event_id or lot.event_id,
             occurred_at,
             rule_id=lot.rule_id,
             program_version=lot.program_version,
             reason=reason,
+            corrects=corrects,
+            creates=True,
         )
 
     def debit(
@@ -120,14 +148,17 @@ class Book:
         type: EntryType,
         hold_id: int | None = None,
         reason: str | None = None,
+        oldest_first: bool = False,
     ) -> list[tuple[Lot, int]]:
-        """Take ``amount_minor`` from spendable lots of ``kinds`` (in that order), expiring first."""
+        """Take ``amount_minor`` from spendable lots of ``kinds`` (in that order), expiring first (or the
+        oldest first)."""
         if amount_minor <= 0:
             raise ValueError("debit amount must be positive")
         taken: list[tuple[Lot, int]] = []
         left = amount_minor
+        order = Lot.age_key if oldest_first else Lot.sort_key
         for kind in dict.fromkeys(kinds):  # each kind once, in the order given
-            for lot in sorted((lt for lt in self.lots if lt.kind == kind and lt.spendable_at(at)), key=Lot.sort_key):
+            for lot in sorted((lt for lt in self.lots if lt.kind == kind and lt.spendable_at(at)), key=order):
                 if left == 0:
                     break
                 part = min(left, lot.remaining_minor)
@@ -212,10 +243,20 @@ class Book:
         due = [lot for lot in self.lots if not lot.closed and lot.expired_at(at)]
         return self.close_lots(due, at=at, event_id=event_id, type=EntryType.EXPIRE, reason="expired")
 
-    def _write(self, lot: Lot, amount: int, type: EntryType, event_id: str, at: datetime, **extra: object) -> Entry:
+    def _write(
+        self,
+        lot: Lot,
+        amount: int,
+        type: EntryType,
+        event_id: str,
+        at: datetime,
+        *,
+        creates: bool = False,
+        **extra: object,
+    ) -> Entry:
         if lot.remaining_minor + amount < 0:
             raise InsufficientPoints("a lot cannot go below zero")
-        if type is not EntryType.EARN:
+        if not creates:  # a new lot already carries its amount
             lot.remaining_minor += amount
             self.changed[id(lot)] = lot
         entry = Entry(self.account_id, lot.kind, amount, type, event_id, at, lot, **extra)  # type: ignore[arg-type]

@@ -10,7 +10,7 @@ import yaml
 from pydantic import ValidationError
 
 from loyalka.errors import InvalidProgram, ProgramIssue
-from loyalka.program.conditions import ConditionError, compile_condition
+from loyalka.program.checks import cross_check
 from loyalka.program.models import Program
 
 
@@ -68,41 +68,6 @@ def parse_program(text: str, *, source: str | None = None) -> Program:
 
 def content_hash(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
-
-
-def cross_check(program: Program) -> list[tuple[str, str]]:
-    """Checks that span sections: references to point kinds, unique rule ids, conditions that compile."""
-    problems: list[tuple[str, str]] = []
-    kinds = set(program.point_kinds)
-    seen: set[str] = set()
-    for i, rule in enumerate(program.earning):
-        if rule.kind not in kinds:
-            problems.append(
-                (
-                    f"earning.{i}.kind",
-                    f"refers to point kind {rule.kind!r}, which is not defined in point_kinds ({', '.join(sorted(kinds))})",
-                )
-            )
-        if rule.id in seen:
-            problems.append((f"earning.{i}.id", f"rule id {rule.id!r} is used twice"))
-        seen.add(rule.id)
-        if rule.when is not None:
-            try:
-                compile_condition(rule.when)
-            except ConditionError as exc:
-                problems.append((f"earning.{i}.when", str(exc)))
-    order = program.spending.kind_order or []
-    for i, kind in enumerate(order):
-        if kind not in kinds:
-            problems.append((f"spending.kind_order.{i}", f"refers to point kind {kind!r}, which is not defined"))
-        elif kind in order[:i]:
-            problems.append((f"spending.kind_order.{i}", f"point kind {kind!r} is listed twice"))
-    for section in ("benefits", "leaderboards"):
-        ids = [item.id for item in getattr(program, section)]
-        for i, ident in enumerate(ids):
-            if ident in ids[:i]:
-                problems.append((f"{section}.{i}.id", f"id {ident!r} is used twice"))
-    return problems
 
 
 def _compose(text: str, source: str | None) -> yaml.Node | None:

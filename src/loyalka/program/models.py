@@ -1,55 +1,25 @@
-"""Typed models of a program file. Unknown keys are errors; amounts are decimal strings, never floats."""
+"""Typed models of a program file. Unknown keys are errors; amounts are decimal strings, never floats.
+
+The core is here (point kinds, earning, spending, returns, membership, period benefits, leaderboards); the
+other sections have modules of their own (tiers, engagement, catalog, b2b) and are assembled in ``Program``.
+"""
 
 from __future__ import annotations
 
-import re
 from decimal import Decimal
-from typing import Annotated, Literal
+from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 
-from loyalka.domain.money import ROUNDING_MODES, parse_minor
+from loyalka.domain.money import ROUNDING_MODES, format_points
+from loyalka.program.b2b import Adjustments, Invoices, Transfers, VolumeBonus
+from loyalka.program.catalog import Reward, StampCard
+from loyalka.program.engagement import Campaign, CodeSet, Grant, MessageTemplate, Referrals, Segment, Triggers
+from loyalka.program.tiers import Tiers
+from loyalka.program.types import Factor, Ident, Minor, PeriodUnit, Rate, Strict, Text
 
-_PERCENT = re.compile(r"^\d{1,3}(\.\d{1,6})?%$")
-_ID = r"^[a-z][a-z0-9_\-]{0,62}$"
-
-
-def _to_minor(value: object) -> int:
-    try:
-        return parse_minor(value, field="amount")
-    except Exception as exc:  # noqa: BLE001 - re-raised as a validation message with its location
-        raise ValueError(str(exc)) from exc
-
-
-def _to_rate(value: object) -> Decimal:
-    """ "15%" -> Decimal("0.15"). Only the percent notation is accepted, so a rate is never ambiguous."""
-    if not isinstance(value, str) or not _PERCENT.match(value.strip()):
-        raise ValueError(f'expected a percentage such as "10%", got {value!r}')
-    rate = Decimal(value.strip()[:-1]) / 100
-    if rate > 1:
-        raise ValueError(f"a percentage above 100% makes no sense here: {value!r}")
-    return rate
-
-
-Minor = Annotated[int, BeforeValidator(_to_minor)]
-Rate = Annotated[Decimal, BeforeValidator(_to_rate)]
-PeriodUnit = Literal["month", "quarter", "half_year", "year"]
-Ident = Annotated[str, Field(pattern=_ID)]
-
-
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class Text(Strict):
-    """Member-facing text: Russian first, English too."""
-
-    ru: str = Field(min_length=1)
-    en: str = Field(min_length=1)
-
-    def __call__(self, lang: str) -> str:
-        return self.en if lang == "en" else self.ru
+CURRENCIES = ("RUB", "USD", "EUR", "GBP", "KZT", "BYN")
 
 
 class ProgramInfo(Strict):
@@ -83,16 +53,14 @@ class Activation(Strict):
         return self
 
 
-class Expiry(Strict):
-    """When spendable points stop being spendable."""
-
+class ExpiryRule(Strict):
     after: Literal["never", "end_of_next_period", "end_of_period", "months", "days"] = "never"
     period: PeriodUnit = "month"
     months: int | None = Field(default=None, ge=1, le=120)
     days: int | None = Field(default=None, ge=1, le=3650)
 
     @model_validator(mode="after")
-    def _count_given(self) -> Expiry:
+    def _count_given(self) -> ExpiryRule:
         if self.after == "months" and self.months is None:
             raise ValueError("expiry after 'months' needs 'months: N'")
         if self.after == "days" and self.days is None:
@@ -100,8 +68,18 @@ class Expiry(Strict):
         return self
 
 
+class Expiry(ExpiryRule):
+    """When spendable points stop being spendable; ``by_tier`` overrides it for points earned at a tier."""
+
+    by_tier: dict[Ident, ExpiryRule] = Field(default_factory=dict)
+
+    def for_tier(self, tier: str | None) -> ExpiryRule:
+        return self.by_tier.get(tier, self) if tier else self
+
+
 class Redemption(Strict):
-    max_order_share: Rate = Decimal(1)
+    max_order_share: Rate = Decimal(1)  # the most of an order these points may pay...
+    categories: list[str] | None = None  # ...counted on the lines of these categories only (default: every line)
 
 
 class PointKind(Strict):
@@ -111,6 +89,14 @@ class PointKind(Strict):
     activation: Activation = Activation()
     expiry: Expiry = Expiry()
     redemption: Redemption = Redemption()
+
+    def format(self, minor: int) -> str:
+        """Points of this kind (minor units) as text with the kind's decimals."""
+        return format_points(minor, self.decimals)
+
+    def units(self, configured_minor: int) -> int:
+        """A points figure written in the file ("2000.00" -> 200000 hundredths) in this kind's minor units."""
+        return configured_minor * 10**self.decimals // 100
 
 
 class Step(Strict):
@@ -126,33 +112,76 @@ class Step(Strict):
 
 
 class Amount(Strict):
-    """How many points a qualifying sum earns: exactly one of ``percent`` or ``step``."""
+    """How many points a qualifying sum earns: exactly one of ``percent``, ``step`` or ``fixed``."""
 
     percent: Rate | None = None
     step: Step | None = None
+    fixed: Minor | None = None  # points per qualifying event, whatever its sum
     rounding: Literal["down", "up", "half_up", "half_even"] = "down"
 
     @model_validator(mode="after")
     def _exactly_one(self) -> Amount:
-        if (self.percent is None) == (self.step is None):
-            raise ValueError("give exactly one of 'percent' (e.g. \"10%\") or 'step' (every / points)")
+        if sum(x is not None for x in (self.percent, self.step, self.fixed)) != 1:
+            raise ValueError(
+                "give exactly one of 'percent' (e.g. \"10%\"), 'step' (every / points) or 'fixed' (points per event)"
+            )
+        if self.fixed is not None and self.fixed <= 0:
+            raise ValueError("'fixed' points must be above zero")
         return self
+
+
+class RuleLimit(Strict):
+    """At most ``count`` accruals of the rule per account in each period (a review bonus once a month...)."""
+
+    period: PeriodUnit = "month"
+    count: int = Field(ge=1, le=10_000)
+
+
+ACTIVITIES = ("review", "survey", "webinar", "exhibition", "training", "nps")
 
 
 class EarningRule(Strict):
     id: Ident
     kind: str
-    event: Literal["order"] = "order"
-    min_order: Minor = 0
+    event: Literal["order", "payment", "activity"] = "order"
+    activities: list[Literal["review", "survey", "webinar", "exhibition", "training", "nps"]] | None = None
+    categories: list[str] | None = None  # order lines of these categories (default: every line)
+    include_promo: bool = True  # do promotional lines earn under this rule?
+    base: Literal["amount", "margin"] = "amount"  # margin: line amount less its cost price
+    min_order: Minor = 0  # orders whose total is below this earn nothing under this rule
     amount: Amount
-    when: str | None = None  # a CEL condition over `order` and `account`
+    when: str | None = None  # a CEL condition over `order` / `payment` / `activity` and `account`
+    tier_multiplier: bool = True  # multiply by the account's tier multiplier
+    on_payment: bool = False  # the points wait until the order's invoice is paid, pro rata
+    limit: RuleLimit | None = None
     description: Text | None = None
+
+    @model_validator(mode="after")
+    def _fits_event(self) -> EarningRule:
+        if self.event == "activity" and not self.activities:
+            raise ValueError(f"an activity rule needs 'activities' (one or more of {', '.join(ACTIVITIES)})")
+        if self.event != "activity" and self.activities:
+            raise ValueError("'activities' is for rules with event: activity")
+        if self.event != "order" and (self.categories or self.base != "amount" or self.on_payment or self.min_order):
+            raise ValueError("categories, base, min_order and on_payment are for rules with event: order")
+        if self.event == "activity" and self.amount.fixed is None:
+            raise ValueError("an activity has no sum: its rule earns 'fixed' points")
+        return self
 
 
 class Spending(Strict):
     kind_order: list[str] | None = None  # which point kinds pay first; default: file order
+    lot_order: Literal["expiring_first", "oldest_first"] = "expiring_first"  # which lots of a kind go first
     earn_on_points_paid: bool = False  # does the part of an order paid with points earn points too?
+    max_order_share: Rate = Decimal(1)  # all kinds together may pay at most this share...
+    categories: list[str] | None = None  # ...of the lines of these categories (default: every line)
     hold_ttl_s: int = Field(default=900, ge=10, le=7 * 86400)
+
+
+class Returns(Strict):
+    """What a return does when the points it takes back were already spent."""
+
+    on_shortfall: Literal["debt", "forgive"] = "debt"  # debt: netted against later earnings; forgive: dropped
 
 
 class StayThreshold(Strict):
@@ -186,6 +215,7 @@ class Leaderboard(Strict):
     group_by: Literal["region", "industry", "all"] = "region"
     metric: Literal["purchases"] = "purchases"  # net purchases (orders less returns) in the period
     top: int = Field(default=3, ge=1, le=1000)
+    prizes: list[Text] = Field(default_factory=list)  # what rank 1, 2, ... receive (shown on the board)
 
 
 class Program(Strict):
@@ -193,13 +223,39 @@ class Program(Strict):
     point_kinds: dict[Ident, PointKind] = Field(min_length=1)
     earning: list[EarningRule] = Field(default_factory=list)
     spending: Spending = Spending()
+    returns: Returns = Returns()
     membership: Membership = Membership()
     benefits: list[Benefit] = Field(default_factory=list)
     leaderboards: list[Leaderboard] = Field(default_factory=list)
+    tiers: Tiers | None = None
+    triggers: Triggers = Triggers()
+    messages: dict[Ident, MessageTemplate] = Field(default_factory=dict)
+    segments: list[Segment] = Field(default_factory=list)
+    campaigns: list[Campaign] = Field(default_factory=list)
+    grants: list[Grant] = Field(default_factory=list)
+    codes: list[CodeSet] = Field(default_factory=list)
+    transfers: Transfers | None = None
+    referrals: Referrals | None = None
+    stamp_cards: list[StampCard] = Field(default_factory=list)
+    rewards: list[Reward] = Field(default_factory=list)
+    invoices: Invoices = Invoices()
+    volume_bonuses: list[VolumeBonus] = Field(default_factory=list)
+    adjustments: Adjustments = Adjustments()
 
     @property
     def kind_order(self) -> list[str]:
         return list(self.spending.kind_order or self.point_kinds)
 
+    def points(self, kind: str, minor: int) -> str:
+        """Points of a kind as text with its decimals (two when the kind is unknown)."""
+        found = self.point_kinds.get(kind)
+        return found.format(minor) if found else format_points(minor)
 
-__all__ = ["Program", "EarningRule", "PointKind", "ROUNDING_MODES"]
+    def tier_multiplier(self, tier: str | None) -> Decimal:
+        if self.tiers is None or tier is None:
+            return Decimal(1)
+        level = self.tiers.level(tier)
+        return level.earn_multiplier if level is not None else Decimal(1)
+
+
+__all__ = ["ACTIVITIES", "CURRENCIES", "EarningRule", "PointKind", "Program", "ROUNDING_MODES", "Factor"]

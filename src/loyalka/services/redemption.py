@@ -12,9 +12,11 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from loyalka.domain.accounts import validate_code
+from loyalka.domain.events import WHOLE_ORDER, OrderLine, check_lines
 from loyalka.domain.money import format_minor
 from loyalka.domain.periods import period_of
-from loyalka.engine.redemption import Quote, money_to_points, points_to_money, quote
+from loyalka.engine.orders import line_to_dict
+from loyalka.engine.redemption import Quote, cap_of, money_to_points, points_to_money, quote
 from loyalka.errors import Conflict, InsufficientPoints, InvalidInput, NotFound, RuleViolation
 from loyalka.ledger.book import Book, Entry, EntryType, Lot
 from loyalka.program.models import Program
@@ -51,18 +53,31 @@ def quote_book(
     book: Book,
     rules: Program,
     *,
-    order_total_minor: int,
+    lines: tuple[OrderLine, ...],
     contact: ContactRow | None,
     at: datetime,
+    blocked: str | None = None,
 ) -> Quote:
     spendable = {kind: book.spendable(kind, at) for kind in rules.point_kinds}
     return quote(
         rules,
-        order_total_minor=order_total_minor,
+        lines=lines,
         spendable=spendable,
         account_status=account.status,
         contact_allowance_minor=contact_allowance(session, contact, rules, at),
+        blocked=blocked if blocked is not None else spending_blocked(session, account, rules, at),
     )
+
+
+def spending_blocked(session: Session, account: AccountRow, rules: Program, at: datetime) -> str | None:
+    """Why the account may not pay with points now (an overdue invoice...), or None."""
+    from loyalka.services.pipeline import SPENDING_BLOCKS
+
+    for check in SPENDING_BLOCKS:
+        reason = check(session, account, rules, at)
+        if reason:
+            return reason
+    return None
 
 
 @dataclass(slots=True)
@@ -84,13 +99,14 @@ def place_hold(
     key: str,
     request_hash: str,
     order_ref: str,
-    order_total_minor: int,
+    lines: tuple[OrderLine, ...],
     money_minor: int | None,
     contact: ContactRow | None,
     at: datetime,
+    blocked: str | None = None,
 ) -> PlacedHold:
     """Reserve points for ``money_minor`` of an order (None: as much as allowed). Expired holds must be swept."""
-    limit = quote_book(session, account, book, rules, order_total_minor=order_total_minor, contact=contact, at=at)
+    limit = quote_book(session, account, book, rules, lines=lines, contact=contact, at=at, blocked=blocked)
     wanted = limit.max_money_minor if money_minor is None else money_minor
     if wanted <= 0:
         raise RuleViolation(
@@ -99,7 +115,7 @@ def place_hold(
             field="amount",
         )
     if wanted > limit.max_money_minor:
-        _explain_refusal(limit, wanted, rules)
+        _explain_refusal(limit, wanted, rules, lines)
     first_entry = len(book.entries)
     left_money, points, taken = wanted, {}, []
     for kl in limit.kinds:
@@ -109,7 +125,13 @@ def place_hold(
         take_money = min(left_money, kl.max_money_minor)
         take_points = min(kl.max_points_minor, -(-take_money * 10**kind.decimals // kind.value_per_point))
         taken += book.debit(
-            [kl.kind], take_points, at=at, event_id=f"hold:{key}", type=EntryType.HOLD, reason=f"order {order_ref}"
+            [kl.kind],
+            take_points,
+            at=at,
+            event_id=f"hold:{key}",
+            type=EntryType.HOLD,
+            reason=f"order {order_ref}",
+            oldest_first=rules.spending.lot_order == "oldest_first",
         )
         points[kl.kind] = take_points
         left_money -= points_to_money(kind, take_points)
@@ -121,6 +143,7 @@ def place_hold(
         "contact_id": contact.id if contact else None,
         "money_minor": wanted,
         "points": points,
+        "lines": [line_to_dict(line) for line in lines] if lines[0].sku != WHOLE_ORDER else [],
         "status": "pending",
         "created_at": at,
         "expires_at": at + timedelta(seconds=rules.spending.hold_ttl_s),
@@ -142,9 +165,9 @@ def settle_holds(session: Session, books: Iterable[Book], placed: list[PlacedHol
     persist(session, books, recorded_at=recorded_at, before_entries=insert_holds if placed else None)
 
 
-def _explain_refusal(limit: Quote, wanted: int, rules: Program) -> None:
+def _explain_refusal(limit: Quote, wanted: int, rules: Program, lines: tuple[OrderLine, ...]) -> None:
     spendable_money = sum(points_to_money(rules.point_kinds[k.kind], k.spendable_minor) for k in limit.kinds)
-    cap_money = sum(points_to_money(rules.point_kinds[k.kind], k.cap_minor) for k in limit.kinds)
+    cap_money = cap_of(rules, lines, [k.kind for k in limit.kinds if k.spendable_minor > 0])
     if wanted > spendable_money:
         raise InsufficientPoints(
             f"{format_minor(wanted)} asked but only {format_minor(spendable_money)} can be paid with the spendable "
@@ -196,17 +219,32 @@ def _give_back(session: Session, hold: HoldRow, *, at: datetime, status: str) ->
 
 
 # --- the commands the API and CLI call ----------------------------------------------------------------------
+def order_lines(
+    order_total_minor: int, lines: tuple[OrderLine, ...], *, field: str = "order_total"
+) -> tuple[OrderLine, ...]:
+    """The lines of an order being quoted or held: those given, or one line of the whole total."""
+    total = check_lines(lines, order_total_minor)
+    if total <= 0:
+        raise InvalidInput("an order total must be above zero", code="invalid_amount", field=field)
+    return lines or (OrderLine(WHOLE_ORDER, total),)
+
+
 def quote_order(
-    session: Session, *, account_code: str, order_total_minor: int, contact_code: str | None, at: datetime
+    session: Session,
+    *,
+    account_code: str,
+    order_total_minor: int = 0,
+    contact_code: str | None,
+    at: datetime,
+    lines: tuple[OrderLine, ...] = (),
 ) -> Quote:
-    if order_total_minor <= 0:
-        raise InvalidInput("an order total must be above zero", code="invalid_amount", field="order_total")
+    order = order_lines(order_total_minor, lines)
     account = get_account(session, account_code, lock=True)
     contact = get_contact(session, account, contact_code)
     rules = active_program(session, account.program_id).rules
     sweep_expired_holds(session, [account.id], at)
     book = load_books(session, [account.id])[account.id]
-    return quote_book(session, account, book, rules, order_total_minor=order_total_minor, contact=contact, at=at)
+    return quote_book(session, account, book, rules, lines=order, contact=contact, at=at)
 
 
 def hold_points(
@@ -216,16 +254,16 @@ def hold_points(
     request_hash: str,
     account_code: str,
     order_ref: str,
-    order_total_minor: int,
+    order_total_minor: int = 0,
     money_minor: int | None,
     contact_code: str | None,
     at: datetime,
+    lines: tuple[OrderLine, ...] = (),
 ) -> tuple[HoldRow, bool]:
     """Place a hold, or return the one this key placed before; the flag says it is a replay."""
     validate_code(key, field="key")
     validate_code(order_ref, field="order_id")
-    if order_total_minor <= 0:
-        raise InvalidInput("an order total must be above zero", code="invalid_amount", field="order_total")
+    order = order_lines(order_total_minor, lines)
     if money_minor is not None and money_minor <= 0:
         raise InvalidInput("the amount to pay with points must be above zero", code="invalid_amount", field="amount")
     existing = session.scalar(select(HoldRow).where(HoldRow.request_key == key))
@@ -248,7 +286,7 @@ def hold_points(
             key=key,
             request_hash=request_hash,
             order_ref=order_ref,
-            order_total_minor=order_total_minor,
+            lines=order,
             money_minor=money_minor,
             contact=contact,
             at=at,
@@ -313,13 +351,14 @@ def resolve_hold(session: Session, key: str, *, capture: bool, at: datetime) -> 
     return capture_hold(session, hold, at=at) if capture else release_hold(session, hold, at=at)
 
 
-def hold_view(hold: HoldRow) -> dict[str, Any]:
+def hold_view(session: Session, hold: HoldRow) -> dict[str, Any]:
+    rules = active_program(session, session.get_one(AccountRow, hold.account_id).program_id).rules
     return {
         "key": hold.request_key,
         "order_id": hold.order_ref,
         "status": hold.status,
         "amount": format_minor(hold.money_minor),
-        "points": {k: format_minor(v) for k, v in hold.points.items()},
+        "points": {k: rules.points(k, v) for k, v in hold.points.items()},
         "expires_at": hold.expires_at.isoformat(),
         "resolved_at": hold.resolved_at.isoformat() if hold.resolved_at else None,
     }

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -72,10 +72,25 @@ class Database:
 
     def migrate(self) -> None:
         """Bring the schema to the newest migration (idempotent)."""
-        with self.engine.begin() as connection:
-            config = alembic_config(self.url)
-            config.attributes["connection"] = connection
-            command.upgrade(config, "head")
+        self._run_migrations(lambda config: command.upgrade(config, "head"))
+
+    def _run_migrations(self, run: Callable[[Config], None]) -> None:
+        """Run migrations in one transaction. On SQLite, foreign keys are off meanwhile (a migration recreates
+        a table that others refer to) and checked once it is done."""
+        with self.engine.connect() as connection:
+            sqlite = self.dialect == "sqlite"
+            if sqlite:
+                connection.connection.driver_connection.execute("PRAGMA foreign_keys=OFF")  # type: ignore[union-attr]
+            try:
+                with connection.begin():
+                    config = alembic_config(self.url)
+                    config.attributes["connection"] = connection
+                    run(config)
+                    if sqlite and connection.exec_driver_sql("PRAGMA foreign_key_check").first() is not None:
+                        raise RuntimeError("a migration left rows that refer to missing rows; nothing was changed")
+            finally:
+                if sqlite:
+                    connection.connection.driver_connection.execute("PRAGMA foreign_keys=ON")  # type: ignore[union-attr]
 
     @contextmanager
     def unit_of_work(self) -> Iterator[Session]:
@@ -115,7 +130,4 @@ def is_empty(database: Database) -> bool:
 
 def reset_schema(database: Database) -> None:
     """Drop every Loyalka table (all migrations down), for the demo's --reset."""
-    with database.engine.begin() as connection:
-        config = alembic_config(database.url)
-        config.attributes["connection"] = connection
-        command.downgrade(config, "base")
+    database._run_migrations(lambda config: command.downgrade(config, "base"))

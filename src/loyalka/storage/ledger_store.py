@@ -128,3 +128,36 @@ def persist(
         book.entries.clear()
         book.changed.clear()
     return len(entries)
+
+
+class Books:
+    """The books one unit of work writes to. ``get`` gives a book with the account's open lots (loading, in
+    bulk with ``load``, those not loaded yet); ``for_credit`` gives a book that may lack them, enough to add a
+    lot; a book first made for credit is completed from the database when ``get`` asks for it."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self.books: dict[int, Book] = {}
+        self.loaded: set[int] = set()
+
+    def load(self, account_ids: Iterable[int]) -> None:
+        wanted = [i for i in set(account_ids) if i not in self.loaded]
+        if not wanted:
+            return
+        for account_id, book in load_books(self.session, wanted).items():
+            known = self.books.get(account_id)
+            if known is not None:
+                known.lots[:0] = book.lots  # the lots added in this unit of work stay after the stored ones
+            else:
+                self.books[account_id] = book
+        self.loaded.update(wanted)
+
+    def get(self, account_id: int) -> Book:
+        self.load([account_id])
+        return self.books[account_id]
+
+    def for_credit(self, account_id: int) -> Book:
+        return self.books.get(account_id) or self.books.setdefault(account_id, Book(account_id, []))
+
+    def values(self) -> list[Book]:
+        return list(self.books.values())

@@ -91,6 +91,12 @@ class AccountRow(Base):
     left_reason: Mapped[str | None] = mapped_column(String(200))
     debts: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # kind -> points a return could not take back
     created_at: Mapped[datetime]
+    founded_on: Mapped[date | None] = mapped_column(Date)  # the company's founding date (anniversary trigger)
+    tier: Mapped[str | None] = mapped_column(String(64))  # the tier level id, None when the program has none
+    tier_since: Mapped[datetime | None]
+    tier_qualified_at: Mapped[datetime | None]  # when the account last qualified for its tier (downgrade grace)
+    referral_code: Mapped[str | None] = mapped_column(String(32), unique=True)
+    referred_by_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"))
 
 
 class ContactRow(Base):
@@ -136,6 +142,17 @@ class OrderRow(Base):
     earned: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # rule id -> points it earns now, after returns
     # rule id -> points returns took back beyond the order's own lot, because the client had spent them
     recovered: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # [{sku, category, quantity, amount, promo, cost}] of the newest version; [] for an order sent as a total only
+    lines: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    returned_lines: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # sku -> money returned
+    paid_by_kind: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # point kind -> money it paid
+    version: Mapped[int] = mapped_column(Integer, default=1)  # the ERP document's version
+    content_hash: Mapped[str | None] = mapped_column(String(64))  # of the version's content, to spot re-sends
+    # what the order was earned under, so a return or a correction recomputes it the same way: tier, first order
+    context: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    awaiting: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # rule id -> points waiting for payment
+    delivery_on: Mapped[date | None] = mapped_column(Date)
+    invoice_ref: Mapped[str | None] = mapped_column(String(100), index=True)
     __table_args__ = (Index("ix_orders_account_time", "account_id", "occurred_at"),)
 
 
@@ -195,6 +212,7 @@ class HoldRow(Base):
     expires_at: Mapped[datetime]
     resolved_at: Mapped[datetime | None]
     allocations: Mapped[list[Any]] = mapped_column(JSON)  # [[lot_id, points_minor], ...]
+    lines: Mapped[list[Any]] = mapped_column(JSON, default=list)  # the order's lines when the hold was quoted on them
 
 
 class PeriodCloseRow(Base):

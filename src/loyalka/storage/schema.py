@@ -1,0 +1,9 @@
+"""Every table of Loyalka, for migrations and tests: the core tables and those of each feature module."""
+
+from __future__ import annotations
+
+from loyalka.storage import tables
+
+metadata = tables.Base.metadata
+
+__all__ = ["metadata"]
