@@ -124,6 +124,8 @@ class AccountCreate(RequestModel):
     tags: list[str] = Field(default_factory=list)
     contacts: list[ContactCreate] = Field(default_factory=list)
     program: Code | None = Field(None, description="the program's code; may be left out when only one is loaded")
+    language: Literal["ru", "en"] = Field("ru", description="of the messages the company receives")
+    founded_on: date | None = Field(None, description="the company's founding date (anniversary trigger)")
 
     def to_domain(self) -> AccountIn:
         return AccountIn(
@@ -135,6 +137,8 @@ class AccountCreate(RequestModel):
             manager=self.manager,
             tags=tuple(self.tags),
             contacts=tuple(c.to_domain() for c in self.contacts),
+            language=self.language,
+            founded_on=self.founded_on,
         )
 
 
@@ -251,6 +255,7 @@ class BalanceKindOut(BaseModel):
     kind: str
     name: str
     name_en: str
+    decimals: int = Field(description="decimals of this kind's points: 2 (hundredths) or 0 (whole points)")
     spendable: str
     pending: str = Field(description="earned but not spendable yet")
     debt: str = Field(description="points taken back by a return after they were spent")
@@ -287,6 +292,8 @@ class AccountOut(BaseModel):
     manager: str | None
     tags: list[str]
     status: str
+    language: str
+    founded_on: date | None
     joined_at: Instant
     left_at: Instant | None
     left_reason: str | None

@@ -11,14 +11,23 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.text import Text
 
+from loyalka.cli.common import (
+    DbOption,
+    Encoding,
+    SkipBad,
+    close_databases,
+    console,
+    err,
+    fail,
+    open_database,
+    progress,
+    say_error,
+    shown,
+)
 from loyalka.domain.periods import utcnow
-from loyalka.errors import InvalidProgram, LoyaltyError
+from loyalka.errors import LoyaltyError
 from loyalka.imports.orders_csv import ImportReport
-from loyalka.storage.database import Database, url_for
 
 app = typer.Typer(help="Loyalka: loyalty programs for B2B sellers.", no_args_is_help=True, add_completion=False)
 program_app = typer.Typer(help="Program files: validate, load, publish.", no_args_is_help=True)
@@ -28,76 +37,17 @@ app.add_typer(program_app, name="program")
 app.add_typer(import_app, name="import")
 app.add_typer(account_app, name="account")
 
-# soft wrap: a long error line stays one line in a pipe or a CI log (editors jump to FILE: line N)
-console = Console(soft_wrap=True, highlight=False)
-err = Console(stderr=True, soft_wrap=True, highlight=False)
-
-
-def _say_error(heading: str, message: str) -> None:
-    """Red heading, then the message as plain text: user data (CSV values, paths) is never read as markup."""
-    err.print(Text.assemble((heading, "red"), " ", message))
-
-
-DbOption = Annotated[
-    str | None,
-    typer.Option("--db", help="Database URL or SQLite file (default: LOYALKA_DATABASE_URL or the user data dir)."),
-]
-
-
-SkipBad = Annotated[bool, typer.Option(help="Import the good rows even if some rows are broken.")]
-Encoding = Annotated[str, typer.Option(help="The file's encoding, e.g. cp1251 for a 1C export.")]
-
-_opened: list[Database] = []
-
 
 @app.callback()
 def _root(ctx: typer.Context) -> None:
-    ctx.call_on_close(_close_databases)
-
-
-def _close_databases() -> None:
-    while _opened:
-        _opened.pop().dispose()
-
-
-def _database(db: str | None, *, migrate: bool = True) -> Database:
-    database = Database(url_for(db))
-    _opened.append(database)
-    if migrate:
-        database.migrate()
-    return database
-
-
-def _shown(database: Database) -> str:
-    return database.engine.url.render_as_string(hide_password=True)
-
-
-def _fail(exc: LoyaltyError) -> None:
-    if isinstance(exc, InvalidProgram):
-        _say_error("error:", exc.message)
-    else:
-        where = f" [{exc.field}]" if exc.field else ""
-        _say_error(f"error ({exc.code}){where}:", exc.message)
-    raise typer.Exit(2 if isinstance(exc, InvalidProgram) else 1)
-
-
-def _progress() -> Progress:
-    return Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=err,
-        transient=True,
-        disable=not err.is_terminal,
-    )
+    ctx.call_on_close(close_databases)
 
 
 @app.command()
 def init(db: DbOption = None) -> None:
     """Create the database, or bring its schema up to date."""
-    database = _database(db)
-    console.print(f"database ready: {_shown(database)}")
+    database = open_database(db)
+    console.print(f"database ready: {shown(database)}")
 
 
 @program_app.command("validate")
@@ -108,7 +58,7 @@ def program_validate(file: Path) -> None:
     try:
         program, _ = load_program_file(file)
     except LoyaltyError as exc:
-        _fail(exc)
+        fail(exc)
     console.print(
         f"{file}: valid — program {program.program.code!r}, {len(program.point_kinds)} point kind(s), "
         f"{len(program.earning)} earning rule(s)"
@@ -123,11 +73,11 @@ def program_load(file: Path, db: DbOption = None) -> None:
 
     try:
         _, text = load_program_file(file)
-        database = _database(db)
+        database = open_database(db)
         with database.unit_of_work() as session:
             result = load_program(session, text, now=utcnow(), source=str(file))
     except LoyaltyError as exc:
-        _fail(exc)
+        fail(exc)
     state = "loaded as" if result.created else "unchanged, already"
     console.print(f"program {result.code!r} {state} version {result.version}")
 
@@ -143,8 +93,8 @@ def import_orders_cmd(
     from loyalka.imports.orders_csv import import_orders
 
     try:
-        database = _database(db)
-        with _progress() as bar:
+        database = open_database(db)
+        with progress() as bar:
             task = bar.add_task("importing orders", total=None)
             report = import_orders(
                 database,
@@ -155,7 +105,7 @@ def import_orders_cmd(
                 progress=lambda done, total: bar.update(task, completed=done, total=total),
             )
     except LoyaltyError as exc:
-        _fail(exc)
+        fail(exc)
     _print_report(report, "orders")
 
 
@@ -172,10 +122,10 @@ def import_accounts_cmd(
 
     try:
         report = import_accounts(
-            _database(db), file, now=utcnow(), skip_bad=skip_bad, program=program, encoding=encoding
+            open_database(db), file, now=utcnow(), skip_bad=skip_bad, program=program, encoding=encoding
         )
     except LoyaltyError as exc:
-        _fail(exc)
+        fail(exc)
     _print_report(report, "accounts")
 
 
@@ -187,7 +137,7 @@ def _print_report(report: ImportReport, what: str) -> None:
             f"{report.imported} {what} imported, {report.replayed} already there, {len(report.errors)} row(s) rejected"
         )
         return
-    _say_error(
+    say_error(
         "nothing imported:",
         f"{len(report.errors)} of {report.rows} row(s) are broken (fix them, or pass --skip-bad to import the good rows)",
     )
@@ -208,14 +158,14 @@ def close_period(
         at = datetime.fromisoformat(now) if now else utcnow()
         if at.tzinfo is None:
             raise ValueError(f"{now!r} has no time zone offset; write it like 2026-11-01T01:00:00+03:00")
-        database = _database(db)
+        database = open_database(db)
         with database.unit_of_work() as session:
             summary = close_month(session, period, now=at, program=program)
     except ValueError as exc:
-        _say_error("error (invalid_datetime) [now]:", f"--now: {exc}")
+        say_error("error (invalid_datetime) [now]:", f"--now: {exc}")
         raise typer.Exit(1) from exc
     except LoyaltyError as exc:
-        _fail(exc)
+        fail(exc)
     console.print_json(json.dumps(summary, ensure_ascii=False))
 
 
@@ -228,11 +178,11 @@ def account_show(
     from loyalka.services.accounts import describe_account
 
     try:
-        database = _database(db)
+        database = open_database(db)
         with database.unit_of_work() as session:
             data = describe_account(session, code, now=utcnow())
     except LoyaltyError as exc:
-        _fail(exc)
+        fail(exc)
     if as_json:
         console.print_json(json.dumps(data, ensure_ascii=False))
     else:
@@ -253,17 +203,17 @@ def demo(
     from loyalka.storage.database import is_empty, reset_schema
 
     started = time.perf_counter()
-    database = _database(db, migrate=False)
+    database = open_database(db, migrate=False)
     if reset:
         reset_schema(database)
     database.migrate()
     if not is_empty(database):
-        _say_error(
+        say_error(
             "error:",
-            f"{_shown(database)} already holds data; run `loyalka demo --reset` to wipe it, or give another --db",
+            f"{shown(database)} already holds data; run `loyalka demo --reset` to wipe it, or give another --db",
         )
         raise typer.Exit(1)
-    with _progress() as bar:
+    with progress() as bar:
         task = bar.add_task("replaying months", total=None)
         report = run_demo(
             database,
@@ -273,7 +223,7 @@ def demo(
             progress=lambda _stage, done, total: bar.update(task, completed=done, total=total),
         )
     console.print(demo_report(report))
-    console.print(f"done in {time.perf_counter() - started:.1f} s; database: {_shown(database)}")
+    console.print(f"done in {time.perf_counter() - started:.1f} s; database: {shown(database)}")
     console.print("next: `loyalka serve` and open /docs, or `loyalka account show C00001`")
 
 
@@ -284,7 +234,7 @@ def serve(db: DbOption = None, host: str = "127.0.0.1", port: int = 8000) -> Non
 
     from loyalka.api.app import create_app
 
-    database = _database(db)
+    database = open_database(db)
     api = create_app(database, api_key=os.environ.get("LOYALKA_API_KEY"))
     console.print(f"Loyalka API on http://{host}:{port}  (OpenAPI: http://{host}:{port}/docs)")
     sys.stdout.flush()

@@ -11,7 +11,15 @@ from rich.table import Table
 
 from loyalka.analytics.kpis import percent
 from loyalka.demo.replay import DemoReport
-from loyalka.domain.money import format_human, parse_minor
+from loyalka.domain.money import format_human
+
+
+def _points(text: str) -> str:
+    """ "12345.50" -> "12 345,50"; "1200" -> "1 200" (points keep their kind's decimals)."""
+    whole, _, frac = text.partition(".")
+    sign = "−" if whole.startswith("-") else ""
+    grouped = f"{int(whole.lstrip('-')):,}".replace(",", "\u00a0")
+    return f"{sign}{grouped},{frac}" if frac else f"{sign}{grouped}"
 
 
 def account_panel(data: dict[str, Any]) -> Panel:
@@ -28,8 +36,7 @@ def account_panel(data: dict[str, Any]) -> Panel:
     parts: list[Any] = [head]
     for kind in data["balances"]:
         table = Table(
-            title=f"{kind['name']}: доступно {format_human(parse_minor(kind['spendable']), '')}, "
-            f"ожидает {format_human(parse_minor(kind['pending']), '')}",
+            title=f"{kind['name']}: доступно {_points(kind['spendable'])}, ожидает {_points(kind['pending'])}",
             title_justify="left",
         )
         for column in ("остаток", "начислено", "доступно с", "сгорает", "правило"):

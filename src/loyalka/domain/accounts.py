@@ -12,6 +12,7 @@ from loyalka.errors import InvalidInput
 _CODE = re.compile(r"^[A-Za-z0-9А-Яа-яЁё_.:#\-/]{1,64}$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 STATUSES = ("active", "left", "blocked")
+LANGUAGES = ("ru", "en")
 
 
 def validate_code(value: str, *, field: str) -> str:
@@ -56,6 +57,8 @@ class AccountIn:
     manager: str | None = None
     tags: tuple[str, ...] = ()
     contacts: tuple[ContactIn, ...] = field(default_factory=tuple)
+    language: str = "ru"  # of the messages the company receives: ru or en
+    founded_on: date | None = None  # the company's founding date (anniversary trigger)
 
     def __post_init__(self) -> None:
         validate_code(self.code, field="code")
@@ -63,6 +66,12 @@ class AccountIn:
             raise InvalidInput("a company needs a name", code="missing_name", field="name")
         if self.inn is not None:
             validate_inn(self.inn)
+        if self.language not in LANGUAGES:
+            raise InvalidInput(
+                f"language must be one of {', '.join(LANGUAGES)}, got {self.language!r}",
+                code="invalid_language",
+                field="language",
+            )
         codes = [c.code for c in self.contacts]
         if len(codes) != len(set(codes)):
             raise InvalidInput("two contacts share one code", code="duplicate_contact", field="contacts")

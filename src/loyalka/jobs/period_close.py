@@ -17,6 +17,7 @@ from loyalka.domain.periods import Period, enclosing, ends_period, parse_month, 
 from loyalka.engine.close import MemberMonth, benefits_earned, leaderboard, leavers, rejoiners
 from loyalka.errors import RuleViolation
 from loyalka.ledger.book import EntryType
+from loyalka.services.pipeline import CloseContext
 from loyalka.services.programs import active_program, program_by_code
 from loyalka.storage.ledger_store import load_books, persist
 from loyalka.storage.tables import (
@@ -64,6 +65,7 @@ def close_month(session: Session, month_key: str, *, now: datetime, program: str
     _rejoin(session, returning)
     granted = _grant_benefits(session, benefits_earned(rules, members, set(leaving)), month)
     standings = _leaderboards(session, program_row.id, rules, month)
+    extra = _close_steps(CloseContext(session, program_row, active, month, event_id, now))
     summary = {
         "period": month.key,
         "program": program_row.code,
@@ -76,9 +78,19 @@ def close_month(session: Session, month_key: str, *, now: datetime, program: str
         "forfeited": _by_kind(rules, forfeited),
         "benefits": {k: len(v) for k, v in granted.items()},
         "leaderboards": standings,
+        **extra,
     }
     session.add(PeriodCloseRow(program_id=program_row.id, period=month.key, closed_at=now, summary=summary))
     return {**summary, "already_closed": False}
+
+
+def _close_steps(context: CloseContext) -> dict[str, Any]:
+    from loyalka.services.pipeline import CLOSE_STEPS
+
+    summary: dict[str, Any] = {}
+    for step in CLOSE_STEPS:
+        summary.update(step(context))
+    return summary
 
 
 def _require_earlier_closed(session: Session, program_id: int, month: Period) -> None:

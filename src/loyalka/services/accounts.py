@@ -29,6 +29,8 @@ def create_account(session: Session, data: AccountIn, *, now: datetime, program:
         industry=data.industry,
         manager=data.manager,
         tags=list(data.tags),
+        language=data.language,
+        founded_on=data.founded_on,
         status="active",
         joined_at=now,
         debts={},
@@ -43,7 +45,25 @@ def create_account(session: Session, data: AccountIn, *, now: datetime, program:
         ) from exc
     for contact in data.contacts:
         add_contact(session, row, contact)
+    _welcome(session, row, program_row.id, now)
     return row
+
+
+def _welcome(session: Session, account: AccountRow, program_id: int, now: datetime) -> None:
+    from loyalka.services.messages import queue_message
+
+    rules = active_program(session, program_id).rules
+    template = rules.triggers.welcome_message
+    if template is not None:
+        queue_message(
+            session,
+            rules=rules,
+            program_id=program_id,
+            template_id=template,
+            account=account,
+            dedupe_key=f"welcome:{account.id}",
+            now=now,
+        )
 
 
 def add_contact(session: Session, account: AccountRow, data: ContactIn) -> ContactRow:
@@ -138,6 +158,11 @@ def describe_account(session: Session, code: str, *, now: datetime) -> dict[str,
     ).all()
     names = {b.id: b.name for b in program.benefits}
     contacts = session.scalars(select(ContactRow).where(ContactRow.account_id == account.id).order_by(ContactRow.id))
+    from loyalka.services.pipeline import ACCOUNT_SECTIONS
+
+    sections: dict[str, Any] = {}
+    for section in ACCOUNT_SECTIONS:
+        sections.update(section(session, account, program, now))
     return {
         "code": account.code,
         "name": account.name,
@@ -147,6 +172,8 @@ def describe_account(session: Session, code: str, *, now: datetime) -> dict[str,
         "manager": account.manager,
         "tags": account.tags,
         "status": account.status,
+        "language": account.language,
+        "founded_on": account.founded_on.isoformat() if account.founded_on else None,
         "joined_at": account.joined_at.isoformat(),
         "left_at": account.left_at.isoformat() if account.left_at else None,
         "left_reason": account.left_reason,
@@ -178,4 +205,5 @@ def describe_account(session: Session, code: str, *, now: datetime) -> dict[str,
             }
             for c in contacts
         ],
+        **sections,
     }

@@ -97,6 +97,7 @@ class AccountRow(Base):
     tier_qualified_at: Mapped[datetime | None]  # when the account last qualified for its tier (downgrade grace)
     referral_code: Mapped[str | None] = mapped_column(String(32), unique=True)
     referred_by_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"))
+    language: Mapped[str] = mapped_column(String(2), default="ru")  # of the messages the company receives
 
 
 class ContactRow(Base):
@@ -247,3 +248,26 @@ class StandingRow(Base):
     rank: Mapped[int] = mapped_column(Integer)
     account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"))
     value_minor: Mapped[int] = mapped_column(BigInteger)
+
+
+class MessageRow(Base):
+    """The outbox: every message the program sends a member, written in the same transaction as what caused it
+    and sent afterwards (``loyalka messages send``). ``dedupe_key`` makes queueing idempotent."""
+
+    __tablename__ = "messages"
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    program_id: Mapped[int] = mapped_column(ForeignKey("programs.id"))
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), index=True)
+    contact_id: Mapped[int | None] = mapped_column(ForeignKey("contacts.id"))
+    template: Mapped[str] = mapped_column(String(64))
+    language: Mapped[str] = mapped_column(String(2))
+    recipients: Mapped[list[Any]] = mapped_column(JSON, default=list)  # e-mail addresses
+    subject: Mapped[str] = mapped_column(String(300))
+    body: Mapped[str] = mapped_column(Text)
+    dedupe_key: Mapped[str] = mapped_column(String(200), unique=True)
+    status: Mapped[str] = mapped_column(String(16), default="queued")  # queued | sent | failed | no_recipient
+    created_at: Mapped[datetime]
+    sent_at: Mapped[datetime | None]
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(String(500))
+    __table_args__ = (Index("ix_messages_status", "status", "id"),)

@@ -31,6 +31,7 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column("tier_qualified_at", sa.DateTime(timezone=True), nullable=True))
         batch_op.add_column(sa.Column("referral_code", sa.String(length=32), nullable=True))
         batch_op.add_column(sa.Column("referred_by_id", Id, nullable=True))
+        batch_op.add_column(sa.Column("language", sa.String(length=2), nullable=False, server_default="ru"))
         batch_op.create_unique_constraint("uq_accounts_referral_code", ["referral_code"])
         batch_op.create_foreign_key("fk_accounts_referred_by", "accounts", ["referred_by_id"], ["id"])
 
@@ -50,7 +51,36 @@ def upgrade() -> None:
         batch_op.create_index("ix_orders_invoice_ref", ["invoice_ref"], unique=False)
 
 
+    op.create_table(
+        "messages",
+        sa.Column("id", Id, nullable=False),
+        sa.Column("program_id", Id, nullable=False),
+        sa.Column("account_id", Id, nullable=False),
+        sa.Column("contact_id", Id, nullable=True),
+        sa.Column("template", sa.String(length=64), nullable=False),
+        sa.Column("language", sa.String(length=2), nullable=False),
+        sa.Column("recipients", sa.JSON(), nullable=False),
+        sa.Column("subject", sa.String(length=300), nullable=False),
+        sa.Column("body", sa.Text(), nullable=False),
+        sa.Column("dedupe_key", sa.String(length=200), nullable=False),
+        sa.Column("status", sa.String(length=16), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("sent_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("attempts", sa.Integer(), nullable=False),
+        sa.Column("last_error", sa.String(length=500), nullable=True),
+        sa.ForeignKeyConstraint(["account_id"], ["accounts.id"]),
+        sa.ForeignKeyConstraint(["contact_id"], ["contacts.id"]),
+        sa.ForeignKeyConstraint(["program_id"], ["programs.id"]),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("dedupe_key"),
+    )
+    with op.batch_alter_table("messages", schema=None) as batch_op:
+        batch_op.create_index("ix_messages_account_id", ["account_id"], unique=False)
+        batch_op.create_index("ix_messages_status", ["status", "id"], unique=False)
+
+
 def downgrade() -> None:
+    op.drop_table("messages")
     with op.batch_alter_table("orders", schema=None) as batch_op:
         batch_op.drop_index("ix_orders_invoice_ref")
         for name in (
@@ -65,5 +95,5 @@ def downgrade() -> None:
     with op.batch_alter_table("accounts", schema=None) as batch_op:
         batch_op.drop_constraint("fk_accounts_referred_by", type_="foreignkey")
         batch_op.drop_constraint("uq_accounts_referral_code", type_="unique")
-        for name in ("referred_by_id", "referral_code", "tier_qualified_at", "tier_since", "tier", "founded_on"):
+        for name in ("language", "referred_by_id", "referral_code", "tier_qualified_at", "tier_since", "tier", "founded_on"):
             batch_op.drop_column(name)
