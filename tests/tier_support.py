@@ -34,12 +34,12 @@ def history(db: Database, code: str) -> list[tuple[str | None, str | None, str]]
         return [(r.from_tier, r.to_tier, r.reason) for r in rows]
 
 
-def messages(db: Database, code: str) -> list[tuple[str, str]]:
-    """(template, subject) of the messages queued for the account, oldest first."""
+def messages(db: Database, code: str, skip: tuple[str, ...] = ("welcome",)) -> list[tuple[str, str]]:
+    """(template, subject) of the messages queued for the account, oldest first (but the welcome)."""
     with db.unit_of_work() as s:
         account_id = s.scalar(select(AccountRow.id).where(AccountRow.code == code))
         rows = s.scalars(select(MessageRow).where(MessageRow.account_id == account_id).order_by(MessageRow.id))
-        return [(r.template, r.subject) for r in rows]
+        return [(r.template, r.subject) for r in rows if r.template not in skip]
 
 
 def close(db: Database, month: str) -> dict[str, Any]:

@@ -119,3 +119,14 @@ def test_the_gold_order_earns_double_and_its_lot_expires_12_months_after(db: Dat
     post(db, order("e1", "STAL", "SO-1", moscow(2026, 1, 15, 12), rub=520_000))
     [lot] = balances(db, "STAL", moscow(2026, 1, 16))["bonus"]["lots"]
     assert (lot["earned"], lot["expires_at"]) == ("5200.00", "2027-01-15T09:00:00+00:00")
+
+
+def test_revenue_since_january_is_judged_at_each_close_on_the_calendar_year_so_far(db: Database) -> None:
+    metal(db, joined=moscow(2026, 10, 1, 9))
+    post(db, *[order(f"n{i}", "STAL", f"SO-N{i}", moscow(2026, 11, 10 + i), rub=400_000) for i in range(4)])
+    assert tier_of(db, "STAL")[0] == "silver"
+    closes = close_through(db, "2026-10", "2027-01")
+    december, january = closes["2026-12"]["tiers"], closes["2027-01"]["tiers"]
+    assert (december["kept"], december["in_grace"]) == (1, 0)  # 1,600,000 in 2026
+    assert (january["kept"], january["in_grace"]) == (1, 1)  # nothing bought in 2027 yet: kept, in grace
+    assert tier_of(db, "STAL") == ("silver", moscow(2026, 11, 13), moscow(2027, 1, 1))
