@@ -9,14 +9,16 @@ and a downgrade waits for the close that ends an evaluation period (``tier_close
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy.orm import Session
 
 from loyalka.domain.events import OrderIn
 from loyalka.engine.tiers import (
     INSTANT,
+    Figures,
     Purchase,
     current_level,
     figures_at,
@@ -27,6 +29,7 @@ from loyalka.engine.tiers import (
 )
 from loyalka.engine.views import OrderView
 from loyalka.program.tiers import Criterion, TierLevel
+from loyalka.program.types import Window
 from loyalka.services.events import CLOCK_SKEW
 from loyalka.services.programs import ActiveProgram
 from loyalka.services.stages import OrderStage, Verdict
@@ -127,14 +130,14 @@ def _has_breadth(criterion: Criterion | None) -> bool:
     return criterion.breadth is not None or any(_has_breadth(c) for c in (criterion.all or criterion.any or []))
 
 
-def _why(level: TierLevel, figures: dict, currency: str) -> str:
+def _why(level: TierLevel, figures: Mapping[Window, Figures], currency: str) -> str:
     """The criteria met, in words: "single purchase 520000.00 of 500000.01 RUB over the last 12 months"."""
     assert level.qualify is not None
     shown = progress_view(progress(level.qualify, figures), currency)
     return "; ".join(_met_texts(shown))
 
 
-def _met_texts(view: dict) -> list[str]:
+def _met_texts(view: Mapping[str, Any]) -> list[str]:
     if not view["parts"]:
         return [view["text"]] if view["met"] else []
     return [text for part in view["parts"] for text in _met_texts(part)]
