@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import create_engine, make_url, text
 
 from loyalka.storage.database import Database
-from loyalka.storage.tables import Base
+from loyalka.storage.schema import metadata
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "examples"
@@ -67,7 +67,7 @@ def _databases(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, D
 
 
 def empty(database: Database) -> None:
-    tables = [t.name for t in reversed(Base.metadata.sorted_tables)]
+    tables = [t.name for t in reversed(metadata.sorted_tables)]
     with database.engine.begin() as conn:
         if database.dialect == "postgresql":
             conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))

@@ -139,6 +139,16 @@ class _Batch:
         self.orders: list[dict[str, Any]] = []
         self.results: dict[str, Outcome] = {}
 
+    def prepare(self, orders: list[tuple[AccountRow, OrderIn]]) -> None:
+        """Show each program's stages the batch's new orders of that program before the first is posted."""
+        by_program: dict[int, list[tuple[AccountRow, OrderIn]]] = {}
+        for account, order in orders:
+            by_program.setdefault(account.program_id, []).append((account, order))
+        for items in by_program.values():
+            self.program(items[0][0])
+            for stage in self.stages[items[0][0].program_id]:
+                stage.prepare(items)
+
     def program(self, account: AccountRow) -> ActiveProgram:
         if account.program_id not in self.programs:
             self.programs[account.program_id] = active_program(self.session, account.program_id)
@@ -175,6 +185,7 @@ def post_orders(session: Session, orders: Sequence[OrderIn], *, now: datetime) -
     sweep_expired_holds(session, spenders, now)  # before the books are loaded: a sweep gives points back
     batch.books.load(spenders)
     ordered_before = _accounts_with_orders(session, {by_code[o.account] for o, _ in new})
+    batch.prepare([(accounts[by_code[o.account]], o) for o, _ in new])
     for order, digest in fresh:
         account = accounts[by_code[order.account]]
         row = known.get(order.order_ref)

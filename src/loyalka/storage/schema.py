@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from loyalka.storage import tables
+from loyalka.storage import (
+    tables,
+    tables_tiers,  # noqa: F401 - its tables join the metadata
+)
 
 metadata = tables.Base.metadata
 
