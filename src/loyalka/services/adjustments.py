@@ -270,7 +270,9 @@ def _check_may_decide(rules: Program, row: AdjustmentRow, staff: StaffRow, verb:
         )
 
 
-def _check_covered(session: Session, account: AccountRow, rules: Program, kind: str, amount: int, now: datetime) -> None:
+def _check_covered(
+    session: Session, account: AccountRow, rules: Program, kind: str, amount: int, now: datetime
+) -> None:
     have = sum(lot.remaining_minor for lot in open_lots_to_take(session, account.id, kind, now))
     if have < amount:
         raise InsufficientPoints(

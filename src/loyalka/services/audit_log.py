@@ -6,7 +6,7 @@ line and what it records commit together or not at all.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -52,7 +52,7 @@ def audit_lines(
     return [
         {
             "id": row.id,
-            "at": row.at.isoformat(),
+            "at": row.at.astimezone(UTC).isoformat(),
             "actor": row.actor,
             "action": row.action,
             "account": code,
