@@ -162,3 +162,19 @@ def test_deactivating_is_recorded_once_and_keeps_the_person_on_the_list(db: Data
         ("staff.added", "cli:admin"),
         ("staff.deactivated", "HEAD-1"),
     ]
+
+
+def test_a_role_unknown_to_the_accounts_program_may_not_adjust_it(db: Database) -> None:
+    """Staff belong to the seller; with two programs, a role is checked against the adjusted account's."""
+    textile_with(db, "")
+    other = TEXTILE.replace("code: liontex-privilege", "code: other-program")
+    load_text(db, other + '\nadjustments:\n  limits: {clerk: "100", boss: null}\n', moscow(2026, 10, 1))
+    with db.unit_of_work() as s:
+        add_staff(
+            s, code="CL-1", name="Клерк Другой", role="clerk", actor="cli:admin", now=JOINED, program="other-program"
+        )
+    before = counts(db)
+    with pytest.raises(RuleViolation) as refused:
+        adjust(db, "a1", "10", by="CL-1", at=moscow(2026, 10, 10))
+    assert refused.value.code == "role_not_allowed" and "operator, manager, head" in refused.value.message
+    assert counts(db) == before

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -27,9 +26,9 @@ from sqlalchemy.orm import Session
 
 from loyalka.domain.accounts import validate_code
 from loyalka.domain.money import parse_minor, parse_points
+from loyalka.engine.adjustments import approver_roles, clean_reason, limits_text, point_kind, role_limit
 from loyalka.errors import Conflict, InsufficientPoints, InvalidInput, NotFound, RuleViolation
-from loyalka.program.b2b import Adjustments
-from loyalka.program.models import PointKind, Program
+from loyalka.program.models import Program
 from loyalka.services.accounts import get_account, lock_accounts
 from loyalka.services.adjustment_apply import apply_adjustment, open_lots_to_take
 from loyalka.services.audit_log import record
@@ -38,9 +37,7 @@ from loyalka.services.staff import active_staff
 from loyalka.storage.tables import AccountRow, EventRow
 from loyalka.storage.tables_audit import AdjustmentRow, StaffRow
 
-MAX_REASON_CHARS = 300
 STATUSES = ("pending", "applied", "rejected")
-_WORD = re.compile(r"[^\W\d_]{2,}")  # a word of two letters or more, in any alphabet
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,8 +62,7 @@ def request_adjustment(
     ``points`` is a figure in the program file's notation ("500", "-120.50", or an int of whole points)."""
     key = validate_code(key, field="key")
     digest = _digest(account_code, kind, parse_minor(points, field="points", allow_negative=True), reason, by)
-    account = get_account(session, account_code)
-    account = lock_accounts(session, [account.id])[account.id]
+    account = _lock_account(session, account_code)
     known = session.scalar(select(AdjustmentRow).where(AdjustmentRow.request_key == key))
     if known is not None:
         if known.request_hash != digest:
@@ -76,18 +72,18 @@ def request_adjustment(
         return AdjustmentOutcome(adjustment_view(session, known), True)
     program = active_program(session, account.program_id)
     rules = program.rules
-    point_kind = _kind(rules, kind)
-    amount = parse_points(points, point_kind.decimals, field="points", allow_negative=True)
+    kind_spec = point_kind(rules, kind)
+    amount = parse_points(points, kind_spec.decimals, field="points", allow_negative=True)
     if amount == 0:
         raise InvalidInput("an adjustment of zero points changes nothing", code="zero_points", field="points")
     reason = clean_reason(reason, rules.adjustments.reason_min_chars)
     staff = active_staff(session, by)
-    limit = role_limit(rules.adjustments, staff.role, point_kind)
+    limit = role_limit(rules.adjustments, staff.role, kind_spec)
     at_once = limit is None or abs(amount) <= limit
-    if not at_once and not approver_roles(rules.adjustments, point_kind, abs(amount)):
+    if not at_once and not approver_roles(rules.adjustments, kind_spec, abs(amount)):
         raise RuleViolation(
             f"no role may approve {rules.points(kind, abs(amount))} points in one adjustment "
-            f"(limits: {_limits_text(rules, point_kind)}); split it or raise a limit in the program",
+            f"(limits: {limits_text(rules, kind_spec)}); split it or raise a limit in the program",
             code="above_every_limit",
             field="points",
         )
@@ -214,52 +210,9 @@ def adjustment_view(session: Session, row: AdjustmentRow) -> dict[str, Any]:
     }
 
 
-# --- rules ---------------------------------------------------------------------------------------------------
-def clean_reason(text: str | None, min_chars: int, *, field: str = "reason") -> str:
-    """A reason is a sentence that says why: at least ``min_chars`` characters and two words."""
-    reason = " ".join((text or "").split())
-    if not reason:
-        raise InvalidInput("a reason is required: say why the points change", code="missing_reason", field=field)
-    if len(reason) < min_chars or len(_WORD.findall(reason)) < 2:
-        raise InvalidInput(
-            f"the reason {reason!r} is too short: write a sentence of at least {min_chars} characters that says "
-            "why (e.g. 'goodwill for the late delivery of order O-17')",
-            code="reason_too_short",
-            field=field,
-        )
-    if len(reason) > MAX_REASON_CHARS:
-        raise InvalidInput(
-            f"the reason is {len(reason)} characters long; keep it within {MAX_REASON_CHARS}",
-            code="reason_too_long",
-            field=field,
-        )
-    return reason
-
-
-def role_limit(rules: Adjustments, role: str, kind: PointKind) -> int | None:
-    """The most a person of ``role`` may adjust alone, in ``kind``'s minor units (None: no limit)."""
-    if role not in rules.limits:
-        raise RuleViolation(
-            f"role {role!r} has no adjustment limit in the program (roles: {', '.join(rules.limits)})",
-            code="role_not_allowed",
-            field="by",
-        )
-    limit = rules.limits[role]
-    return None if limit is None else kind.units(limit)
-
-
-def approver_roles(rules: Adjustments, kind: PointKind, amount_minor: int) -> list[str]:
-    """The roles that may approve an adjustment of ``amount_minor`` (the kind's minor units)."""
-    return [
-        role
-        for role, limit in rules.limits.items()
-        if (rules.approver_roles is None or role in rules.approver_roles)
-        and (limit is None or amount_minor <= kind.units(limit))
-    ]
-
-
+# --- checks --------------------------------------------------------------------------------------------------
 def _check_may_decide(rules: Program, row: AdjustmentRow, staff: StaffRow, verb: str) -> None:
-    kind = _kind(rules, row.kind)
+    kind = point_kind(rules, row.kind)
     allowed = approver_roles(rules.adjustments, kind, abs(row.points_minor))
     if staff.role not in allowed:
         raise RuleViolation(
@@ -284,17 +237,6 @@ def _check_covered(
 
 
 # --- helpers -------------------------------------------------------------------------------------------------
-def _kind(rules: Program, kind: str) -> PointKind:
-    found = rules.point_kinds.get(kind)
-    if found is None:
-        raise InvalidInput(
-            f"point kind {kind!r} is not one of the program's ({', '.join(rules.point_kinds)})",
-            code="unknown_kind",
-            field="kind",
-        )
-    return found
-
-
 def _digest(account: str, kind: str, points_hundredths: int, reason: str | None, by: str) -> str:
     payload = [account, kind, points_hundredths, " ".join((reason or "").split()), by]
     return hashlib.sha256(json.dumps(payload, ensure_ascii=False).encode()).hexdigest()
@@ -314,6 +256,14 @@ def _insert(session: Session, row: AdjustmentRow) -> None:
             code="idempotency_conflict",
             field="key",
         ) from exc
+
+
+def _lock_account(session: Session, code: str) -> AccountRow:
+    """The account, read for the first time under its lock (so its debts and status are current)."""
+    account_id = session.scalar(select(AccountRow.id).where(AccountRow.code == code))
+    if account_id is None:
+        get_account(session, code)  # raises its NotFound
+    return lock_accounts(session, [account_id])[account_id]
 
 
 def _locked(session: Session, adjustment_id: int) -> tuple[AdjustmentRow, AccountRow]:
@@ -356,20 +306,12 @@ def _points_or_none(rules: Program, kind: str, minor: int | None) -> str | None:
     return None if minor is None else rules.points(kind, minor)
 
 
-def _limits_text(rules: Program, kind: PointKind) -> str:
-    limits = rules.adjustments.limits
-    return ", ".join(f"{r} {'none' if v is None else kind.format(kind.units(v))}" for r, v in limits.items())
-
-
 __all__ = [
     "AdjustmentOutcome",
     "adjustment_view",
     "approve_adjustment",
-    "approver_roles",
-    "clean_reason",
     "get_adjustment",
     "list_adjustments",
     "reject_adjustment",
     "request_adjustment",
-    "role_limit",
 ]
