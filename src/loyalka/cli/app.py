@@ -13,6 +13,7 @@ from typing import Annotated
 import typer
 
 from loyalka.cli import tiers as tiers_cli
+from loyalka.cli.audit import attach as attach_audit
 from loyalka.cli.common import (
     DbOption,
     Encoding,
@@ -38,6 +39,7 @@ app.add_typer(program_app, name="program")
 app.add_typer(import_app, name="import")
 app.add_typer(account_app, name="account")
 app.add_typer(tiers_cli.app, name="tiers")
+attach_audit(app)
 
 
 @app.callback()

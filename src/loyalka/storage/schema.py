@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from loyalka.storage import (
+from loyalka.storage import (  # noqa: F401 - each feature module's tables join the metadata
     tables,
-    tables_tiers,  # noqa: F401 - its tables join the metadata
+    tables_audit,
+    tables_tiers,
 )
 
 metadata = tables.Base.metadata
