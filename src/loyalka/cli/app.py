@@ -117,7 +117,7 @@ def import_accounts_cmd(
     skip_bad: SkipBad = False,
     encoding: Encoding = "utf-8-sig",
 ) -> None:
-    """Import client companies from CSV: code, name [, inn, region, industry, manager, tags (a;b)]."""
+    """Import client companies from CSV: code, name [, inn, region, industry, manager, tags (a;b), referred_by]."""
     from loyalka.imports.orders_csv import import_accounts
 
     try:

@@ -20,6 +20,8 @@ from sqlalchemy.orm import Session
 from loyalka.domain.periods import Period
 from loyalka.program.models import Program
 from loyalka.services.programs import ActiveProgram
+from loyalka.services.referral_rewards import referral_stage
+from loyalka.services.referrals import referral_section
 from loyalka.services.stages import SpendingBlock, StageFactory
 from loyalka.storage.tables import AccountRow, ProgramRow
 
@@ -39,7 +41,7 @@ CloseStep = Callable[[CloseContext], dict[str, Any]]
 # each returns what it adds to the account card (a key of its own)
 AccountSection = Callable[[Session, AccountRow, Program, datetime], dict[str, Any]]
 
-ORDER_STAGES: list[StageFactory] = []
+ORDER_STAGES: list[StageFactory] = [referral_stage]
 SPENDING_BLOCKS: list[SpendingBlock] = []
 CLOSE_STEPS: list[CloseStep] = []
-ACCOUNT_SECTIONS: list[AccountSection] = []
+ACCOUNT_SECTIONS: list[AccountSection] = [referral_section]
