@@ -15,7 +15,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from loyalka.engine.referrals import make_code, normalize_code, qualify_until
-from loyalka.errors import Conflict, NotFound, RuleViolation
+from loyalka.errors import Conflict, LoyaltyError, NotFound, RuleViolation
 from loyalka.program.models import Program
 from loyalka.services.accounts import get_account, lock_accounts
 from loyalka.services.programs import active_program
@@ -192,7 +192,12 @@ def show_referrals(session: Session, code: str, *, now: datetime) -> dict[str, A
     """An account (by its code or its referral code) with the companies it referred, for `loyalka referrals show`."""
     account = session.scalar(select(AccountRow).where(AccountRow.code == code))
     if account is None:
-        account = find_referrer(session, code, field="code")
+        try:
+            account = find_referrer(session, code, field="code")
+        except LoyaltyError as exc:
+            raise NotFound(
+                f"no account has the code or the referral code {code!r}", code="account_not_found", field="code"
+            ) from exc
     rules = active_program(session, account.program_id).rules
     brought = session.scalars(
         select(AccountRow).where(AccountRow.referred_by_id == account.id).order_by(AccountRow.id)
