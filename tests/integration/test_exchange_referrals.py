@@ -271,3 +271,14 @@ def test_a_malformed_or_unknown_referral_code_is_refused(db: Database) -> None:
     add_account(db, "NEW", JOINED, referred_by=f"{written[:4]}-{written[4:]}")  # as a person types it
     with db.unit_of_work() as s:
         assert s.scalar(select(AccountRow.referred_by_id).where(AccountRow.code == "NEW")) is not None
+
+
+def test_a_corrected_version_lifting_an_order_over_the_minimum_does_not_settle_the_referral(db: Database) -> None:
+    """Only new orders are looked at; the next qualifying order settles it."""
+    program(db)
+    referred(db)
+    buy(db, "O-1", 40_000, moscow(2026, 3, 2))
+    post(db, order("e-O-1-v2", "NEW", "O-1", moscow(2026, 3, 2), rub=60_000, version=2), now=moscow(2026, 3, 3))
+    assert events(db) == [] and ledger_sum(db, "REF") == 0
+    buy(db, "O-2", 50_000, moscow(2026, 3, 4))
+    assert ledger_sum(db, "REF") == 2000
