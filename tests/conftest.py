@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, make_url, text
 
+from loyalka.storage import schema  # noqa: F401 - registers every feature's tables on Base
 from loyalka.storage.database import Database
 from loyalka.storage.schema import metadata  # every table, the features' too
 

@@ -19,6 +19,7 @@ from loyalka.api.audit_routes import router as audit_router
 from loyalka.api.deps import Context
 from loyalka.api.endpoints import health_router, router
 from loyalka.api.tiers_routes import router as tiers_router
+from loyalka.api.exchange_routes import router as exchange_router
 from loyalka.domain.periods import utcnow
 from loyalka.errors import LoyaltyError
 from loyalka.storage.database import Database
@@ -60,6 +61,7 @@ def create_app(database: Database, *, clock: Callable[[], datetime] = utcnow, ap
     app.include_router(preview_routes.router)
     app.include_router(tiers_router)
     app.include_router(audit_router)
+    app.include_router(exchange_router)
     app.add_exception_handler(LoyaltyError, _loyalty_error)
     app.add_exception_handler(RequestValidationError, _invalid_request)
     app.add_exception_handler(HTTPException, _http_error)

@@ -127,6 +127,9 @@ class AccountCreate(RequestModel):
     program: Code | None = Field(None, description="the program's code; may be left out when only one is loaded")
     language: Literal["ru", "en"] = Field("ru", description="of the messages the company receives")
     founded_on: date | None = Field(None, description="the company's founding date (anniversary trigger)")
+    referred_by: str | None = Field(
+        None, max_length=32, description="the referral code of the company that brought this one", examples=["K7M2Q9XA"]
+    )
 
     def to_domain(self) -> AccountIn:
         return AccountIn(
@@ -140,6 +143,7 @@ class AccountCreate(RequestModel):
             contacts=tuple(c.to_domain() for c in self.contacts),
             language=self.language,
             founded_on=self.founded_on,
+            referred_by=self.referred_by,
         )
 
 
@@ -284,6 +288,23 @@ class ContactOut(BaseModel):
     monthly_spend_limit: str | None
 
 
+class ReferrerOut(BaseModel):
+    account: str
+    name: str
+
+
+class ReferralOut(BaseModel):
+    code: str = Field(description="the account's own referral code, to give to the companies it brings")
+    referred_by: ReferrerOut | None
+    referred_companies: int = Field(description="companies that named this account as their referrer")
+    rewarded_referrals: int = Field(description="of them, those whose first qualifying order was rewarded")
+    status: Literal["waiting", "rewarded", "expired"] | None = Field(
+        description="for a referred company: its first qualifying order is awaited, was rewarded, or came too late"
+    )
+    qualify_until: Instant | None = Field(description="a first order from this instant on no longer qualifies")
+    rewarded_order: str | None = Field(None, description="the order that settled the referral")
+
+
 class AccountOut(BaseModel):
     code: str
     name: str
@@ -302,6 +323,7 @@ class AccountOut(BaseModel):
     benefits: list[BenefitOut]
     contacts: list[ContactOut]
     tier: TierOut | None = Field(default=None, description="the tier, its benefits and progress; none without tiers")
+    referral: ReferralOut | None = Field(None, description="none when the program has no referral scheme")
 
 
 class BalanceOut(BaseModel):

@@ -27,6 +27,7 @@ from loyalka.cli.common import (
     say_error,
     shown,
 )
+from loyalka.cli.exchange import register as register_exchange
 from loyalka.domain.periods import utcnow
 from loyalka.errors import LoyaltyError
 from loyalka.imports.orders_csv import ImportReport
@@ -121,7 +122,7 @@ def import_accounts_cmd(
     skip_bad: SkipBad = False,
     encoding: Encoding = "utf-8-sig",
 ) -> None:
-    """Import client companies from CSV: code, name [, inn, region, industry, manager, tags (a;b)]."""
+    """Import client companies from CSV: code, name [, inn, region, industry, manager, tags (a;b), referred_by]."""
     from loyalka.imports.orders_csv import import_accounts
 
     try:
@@ -243,6 +244,9 @@ def serve(db: DbOption = None, host: str = "127.0.0.1", port: int = 8000) -> Non
     console.print(f"Loyalka API on http://{host}:{port}  (OpenAPI: http://{host}:{port}/docs)")
     sys.stdout.flush()
     uvicorn.run(api, host=host, port=port, log_level="info")
+
+
+register_exchange(app)
 
 
 def main() -> None:

@@ -10,6 +10,7 @@ from loyalka.domain.inn import validate_inn
 from loyalka.errors import InvalidInput
 
 _CODE = re.compile(r"^[A-Za-z0-9А-Яа-яЁё_.:#\-/]{1,64}$")
+_REFERRAL = re.compile(r"^[A-Za-z0-9\s\-]{1,32}$")  # the shape; services.referrals checks the code itself
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 STATUSES = ("active", "left", "blocked")
 LANGUAGES = ("ru", "en")
@@ -59,9 +60,16 @@ class AccountIn:
     contacts: tuple[ContactIn, ...] = field(default_factory=tuple)
     language: str = "ru"  # of the messages the company receives: ru or en
     founded_on: date | None = None  # the company's founding date (anniversary trigger)
+    referred_by: str | None = None  # the referral code of the company that brought this one
 
     def __post_init__(self) -> None:
         validate_code(self.code, field="code")
+        if self.referred_by is not None and not _REFERRAL.match(self.referred_by):
+            raise InvalidInput(
+                f"referred_by must be a referral code such as K7M2Q9XA, got {self.referred_by!r}",
+                code="invalid_referral_code",
+                field="referred_by",
+            )
         if not self.name.strip():
             raise InvalidInput("a company needs a name", code="missing_name", field="name")
         if self.inn is not None:

@@ -35,7 +35,7 @@ from loyalka.storage.database import Database
 from loyalka.storage.tables import AccountRow, OrderRow
 
 ACCOUNT_COLUMNS = ("code", "name")
-ACCOUNT_OPTIONAL = ("inn", "region", "industry", "manager", "tags")
+ACCOUNT_OPTIONAL = ("inn", "region", "industry", "manager", "tags", "referred_by")
 BATCH = 1000
 
 
@@ -223,6 +223,7 @@ def import_accounts(
                         industry=(row.get("industry") or "").strip() or None,
                         manager=(row.get("manager") or "").strip() or None,
                         tags=tuple(t.strip() for t in (row.get("tags") or "").split(";") if t.strip()),
+                        referred_by=(row.get("referred_by") or "").strip() or None,
                     ),
                 )
             )

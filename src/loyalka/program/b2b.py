@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
-from loyalka.program.types import Ident, Minor, PeriodUnit, Rate, Strict
+from loyalka.program.types import Ident, Minor, Rate, Strict
 
 
 class Overdue(Strict):
@@ -48,14 +48,27 @@ class VolumeBonus(Strict):
 
 
 class Transfers(Strict):
-    """Members may give points to each other, within limits. Both sides must be active members."""
+    """Members may give points to each other, within limits. Both sides must be active members.
+
+    The limits are points figures of the file (hundredths, like every figure), counted in each kind's units;
+    ``max_per_month`` sums what one account sent of the kind in the calendar month (program's time zone)."""
 
     kinds: list[str] = Field(min_length=1)
     min: Minor = 0
     max_per_transfer: Minor | None = None
     max_per_month: Minor | None = None  # sent by one account in a calendar month
-    period: PeriodUnit = "month"
+    period: Literal["month"] = "month"  # the period of max_per_month (only the calendar month for now)
     exclude_tags: list[str] = Field(default_factory=list)  # accounts with these tags may neither send nor receive
+
+    @model_validator(mode="after")
+    def _coherent(self) -> Transfers:
+        if len(set(self.kinds)) != len(self.kinds):
+            raise ValueError("a point kind is listed twice in 'kinds'")
+        for name in ("max_per_transfer", "max_per_month"):
+            limit = getattr(self, name)
+            if limit is not None and limit < max(self.min, 1):
+                raise ValueError(f"'{name}' is below 'min': no transfer could ever pass")
+        return self
 
 
 class Adjustments(Strict):

@@ -140,7 +140,7 @@ def _messages(program: Program) -> Iterator[Problem]:
     references.append(("triggers.welcome_message", triggers.welcome_message))
     references.append(("triggers.tier_change_message", triggers.tier_change_message))
     references.append(("triggers.order_message", triggers.order_message))
-    for section in ("campaigns", "grants"):
+    for section in ("campaigns", "grants", "codes"):
         for i, item in enumerate(getattr(program, section)):
             references.append((f"{section}.{i}.message", item.message))
     if program.referrals is not None:
@@ -196,3 +196,14 @@ def _points_figures(program: Program) -> Iterator[tuple[str, str, int]]:
                 yield f"{section}.{i}.grant.points", item.grant.kind, item.grant.points
     for i, reward in enumerate(program.rewards):
         yield f"rewards.{i}.price.points", reward.price.kind, reward.price.points
+    referrals = program.referrals
+    if referrals is not None:
+        yield "referrals.referrer.points", referrals.referrer.kind, referrals.referrer.points
+        if referrals.referred is not None:
+            yield "referrals.referred.points", referrals.referred.kind, referrals.referred.points
+    transfers = program.transfers
+    if transfers is not None:
+        for name in ("min", "max_per_transfer", "max_per_month"):
+            figure = getattr(transfers, name)
+            for kind in transfers.kinds if figure else ():
+                yield f"transfers.{name}", kind, figure

@@ -157,6 +157,7 @@ class CodeSet(Strict):
     format: str | None = None  # a regular expression every code of the set must match
     issued_only: bool = False  # only codes imported as issued are valid
     per_account: int = Field(default=1, ge=1, le=1000)
+    message: str | None = None  # a template of `messages`, sent when a code is activated
 
     @field_validator("format")
     @classmethod

@@ -18,6 +18,8 @@ from loyalka.storage.tables import AccountRow, BenefitGrantRow, ContactRow, LotR
 
 
 def create_account(session: Session, data: AccountIn, *, now: datetime, program: str | None = None) -> AccountRow:
+    from loyalka.services.referrals import link_new_account, new_referral_code
+
     program_row = program_by_code(session, program)
     if session.scalar(select(AccountRow.id).where(AccountRow.code == data.code)) is not None:
         raise Conflict(f"an account with code {data.code!r} exists already", code="account_exists", field="code")
@@ -32,6 +34,7 @@ def create_account(session: Session, data: AccountIn, *, now: datetime, program:
         tags=list(data.tags),
         language=data.language,
         founded_on=data.founded_on,
+        referral_code=new_referral_code(session),
         status="active",
         joined_at=now,
         debts={},
@@ -47,6 +50,8 @@ def create_account(session: Session, data: AccountIn, *, now: datetime, program:
     enter_tiers(session, row, now=now)
     for contact in data.contacts:
         add_contact(session, row, contact)
+    if data.referred_by is not None:
+        link_new_account(session, row, data.referred_by)
     _welcome(session, row, program_row.id, now)
     return row
 

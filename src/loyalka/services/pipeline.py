@@ -20,6 +20,8 @@ from sqlalchemy.orm import Session
 from loyalka.domain.periods import Period
 from loyalka.program.models import Program
 from loyalka.services.programs import ActiveProgram
+from loyalka.services.referral_rewards import referral_stage
+from loyalka.services.referrals import referral_section
 from loyalka.services.stages import SpendingBlock, StageFactory
 from loyalka.services.tier_close import evaluate_tiers
 from loyalka.services.tier_stage import tier_stage
@@ -44,6 +46,7 @@ AccountSection = Callable[[Session, AccountRow, Program, datetime], dict[str, An
 
 ORDER_STAGES: list[StageFactory] = [
     tier_stage,
+    referral_stage,
 ]
 SPENDING_BLOCKS: list[SpendingBlock] = []
 CLOSE_STEPS: list[CloseStep] = [
@@ -51,4 +54,5 @@ CLOSE_STEPS: list[CloseStep] = [
 ]
 ACCOUNT_SECTIONS: list[AccountSection] = [
     tier_section,
+    referral_section,
 ]
