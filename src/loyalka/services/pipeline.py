@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from loyalka.domain.periods import Period
 from loyalka.program.models import Program
+from loyalka.services.order_messages import order_messages
 from loyalka.services.programs import ActiveProgram
 from loyalka.services.stages import SpendingBlock, StageFactory
 from loyalka.storage.tables import AccountRow, ProgramRow
@@ -39,7 +40,7 @@ CloseStep = Callable[[CloseContext], dict[str, Any]]
 # each returns what it adds to the account card (a key of its own)
 AccountSection = Callable[[Session, AccountRow, Program, datetime], dict[str, Any]]
 
-ORDER_STAGES: list[StageFactory] = []
+ORDER_STAGES: list[StageFactory] = [order_messages]
 SPENDING_BLOCKS: list[SpendingBlock] = []
 CLOSE_STEPS: list[CloseStep] = []
 ACCOUNT_SECTIONS: list[AccountSection] = []

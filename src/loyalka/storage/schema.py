@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from loyalka.storage import tables
+from loyalka.storage import tables, tables_engagement  # noqa: F401 - each module registers its tables
 
 metadata = tables.Base.metadata
 
