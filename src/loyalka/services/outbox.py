@@ -153,8 +153,8 @@ def compose(claimed: _Claimed, sender: str) -> EmailMessage:
     message["To"] = ", ".join(claimed.recipients)
     message["Date"] = format_datetime(datetime.now().astimezone())
     message["Message-ID"] = make_msgid(idstring=f"loyalka.{claimed.id}", domain=sender.rsplit("@", 1)[1])
-    message["Content-Language"] = claimed.language
     message.set_content(claimed.body, charset="utf-8", cte="base64")
+    message["Content-Language"] = claimed.language  # after set_content, which drops every Content-* header
     return message
 
 
@@ -163,7 +163,10 @@ def _deliver(smtp: smtplib.SMTP, settings: SmtpSettings, claimed: _Claimed) -> _
         refused = smtp.send_message(
             compose(claimed, settings.sender), from_addr=settings.sender, to_addrs=claimed.recipients
         )
-    except smtplib.SMTPRecipientsRefused as exc:
+    except smtplib.SMTPRecipientsRefused as exc:  # every recipient refused: nothing was delivered
+        temporary = all(400 <= code < 500 for code, _ in exc.recipients.values())
+        if temporary and claimed.attempts < MAX_ATTEMPTS:
+            return _Result("queued", "temporary refusal, will retry: " + _refusals(exc.recipients))
         return _Result("failed", "refused: " + _refusals(exc.recipients))
     except smtplib.SMTPResponseException as exc:
         answer = f"{exc.smtp_code} {_text(exc.smtp_error)}"
