@@ -3,15 +3,10 @@ server receives, refused and temporarily refused recipients, a server that is no
 
 from __future__ import annotations
 
-import email
-import socket
 from collections.abc import Iterator
 from datetime import date
-from email.message import EmailMessage
-from email.policy import default as email_policy
 
 import pytest
-from aiosmtpd.controller import Controller
 from sqlalchemy import select
 
 from loyalka.errors import InvalidInput
@@ -21,54 +16,17 @@ from loyalka.services.outbox import MAX_ATTEMPTS, MailUnavailable, SmtpSettings,
 from loyalka.storage.database import Database
 from loyalka.storage.tables import MessageRow
 from tests.conftest import moscow
+from tests.smtp_server import BUSY, DROP, REFUSED, Mailbox, free_port, running_mailbox
 from tests.support import add_account, load_example
 
 JOINED = moscow(2026, 1, 10, 9)
 SENDER = "bonus@autoservice.ru"
-REFUSED = "gone@fleet.ru"
-BUSY = "busy@fleet.ru"
-DROP = "drop@fleet.ru"  # the server hangs up on a message to this address
-
-
-class Mailbox:
-    """An SMTP handler that keeps what it accepts; refuses REFUSED for good and BUSY for now."""
-
-    def __init__(self) -> None:
-        self.received: list[tuple[str, list[str], EmailMessage]] = []
-
-    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # noqa: ANN001, N802
-        if address == REFUSED:
-            return f"550 5.1.1 <{address}>: mailbox unavailable"
-        if address == BUSY:
-            return "451 4.3.0 mailbox busy, try later"
-        envelope.rcpt_tos.append(address)
-        return "250 OK"
-
-    async def handle_DATA(self, server, session, envelope):  # noqa: ANN001, N802
-        if DROP in envelope.rcpt_tos:
-            server.transport.close()
-            return "421 closing"
-        parsed = email.message_from_bytes(envelope.original_content, policy=email_policy)
-        self.received.append((envelope.mail_from, list(envelope.rcpt_tos), parsed))
-        return "250 Message accepted for delivery"
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 @pytest.fixture
 def mailbox() -> Iterator[tuple[Mailbox, int]]:
-    box = Mailbox()
-    port = free_port()
-    controller = Controller(box, hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
-        yield box, port
-    finally:
-        controller.stop()
+    with running_mailbox() as found:
+        yield found
 
 
 def settings(port: int) -> SmtpSettings:

@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterator
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from loyalka.engine.triggers import day_start, local_date
@@ -28,6 +29,7 @@ from loyalka.services.triggers import (
     plan_inactivity,
 )
 from loyalka.storage.database import Database
+from loyalka.storage.tables import ProgramRow
 
 MAX_RANGE_DAYS = 366  # a longer catch-up is more likely a typo than a pause
 
@@ -35,6 +37,8 @@ MAX_RANGE_DAYS = 366  # a longer catch-up is more likely a typo than a pause
 def run_daily(session: Session, day: date, *, now: datetime, program: str | None = None) -> dict[str, Any]:
     """Run the triggers of ``program`` (its code; None: the only program) for ``day``; a summary of what it did."""
     program_row = program_by_code(session, program)
+    # one run of a program's day at a time: a second waits, then finds every grant and message made
+    session.scalar(select(ProgramRow.id).where(ProgramRow.id == program_row.id).with_for_update())
     active = active_program(session, program_row.id)
     tz = active.rules.program.timezone
     if day_start(day, tz) > now + CLOCK_SKEW:

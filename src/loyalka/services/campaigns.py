@@ -17,11 +17,11 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from loyalka.engine.triggers import format_date, local_date
-from loyalka.errors import NotFound
+from loyalka.errors import InvalidInput, NotFound
 from loyalka.program.engagement import Campaign
 from loyalka.program.models import Program
 from loyalka.services.accounts import lock_accounts
-from loyalka.services.events import refuse_future
+from loyalka.services.events import CLOCK_SKEW
 from loyalka.services.grants import grant_points
 from loyalka.services.messages import queue_message
 from loyalka.services.programs import ActiveProgram, active_program, program_by_code
@@ -64,7 +64,12 @@ def run_campaign(
     program_row = program_by_code(session, program)
     active = active_program(session, program_row.id)
     campaign = find_campaign(active.rules, campaign_id)
-    refuse_future(at, now, f"campaign {campaign_id}")
+    if at > now + CLOCK_SKEW:
+        raise InvalidInput(
+            f"campaign {campaign_id} cannot run at {at.isoformat()}: that is in the future",
+            code="future_event",
+            field="at",
+        )
     found = members(session, active, campaign.segment, at)
     reached = [m.account.id for m in found if campaign.grant is None or m.account.status == "active"]
     accounts = lock_accounts(session, reached)
