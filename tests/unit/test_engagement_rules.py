@@ -10,7 +10,10 @@ from pydantic import ValidationError
 
 from loyalka.engine.segments import AccountFacts, matches, windows_needed
 from loyalka.engine.triggers import day_bounds, format_date, is_anniversary, month_days_celebrated
+from loyalka.errors import InvalidInput, InvalidProgram
 from loyalka.program.engagement import MessageTemplate, SegmentFilter
+from loyalka.program.loader import parse_program
+from tests.conftest import EXAMPLES
 
 MSK = ZoneInfo("Europe/Moscow")
 
@@ -92,3 +95,19 @@ def test_a_template_may_name_years_and_order_but_no_unknown_placeholder() -> Non
     )
     with pytest.raises(ValidationError, match="unknown placeholder"):
         MessageTemplate.model_validate({"subject": {"ru": "{age}", "en": "x"}, "body": {"ru": "x", "en": "x"}})
+
+
+def test_a_segment_condition_naming_an_unknown_key_is_refused_when_the_program_loads() -> None:
+    text = (EXAMPLES / "autoservice_case1.yaml").read_text(encoding="utf-8")
+    broken = text.replace("      inactive_days: 120", '      inactive_days: 120\n      when: "account.turnover > 1"')
+    with pytest.raises(InvalidProgram) as refused:
+        parse_program(broken)
+    [issue] = refused.value.issues
+    assert issue.path == "segments.1.filter.when"
+    assert "turnover" in issue.message and "purchases_365d" in issue.message
+
+
+def test_a_condition_that_cannot_be_evaluated_is_a_clear_error() -> None:
+    with pytest.raises(InvalidInput) as refused:
+        matches(SegmentFilter(when="account.purchases_30d > 'many'"), facts())
+    assert (refused.value.code, refused.value.field) == ("condition_error", "when")

@@ -16,6 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+from loyalka.errors import InvalidInput
 from loyalka.program.conditions import evaluate
 from loyalka.program.engagement import SegmentFilter
 
@@ -112,7 +113,31 @@ def matches(segment_filter: SegmentFilter, facts: AccountFacts) -> bool:
         return False
     if f.inactive_days is not None and facts.days_since_last_order < f.inactive_days:
         return False
-    return not (f.when and not evaluate(f.when, {"account": facts.as_condition_input()}))
+    return not (f.when and not condition_holds(f.when, facts))
+
+
+def condition_holds(when: str, facts: AccountFacts) -> bool:
+    """The ``when`` of a segment for an account; a condition that cannot be evaluated is a clear error."""
+    try:
+        return evaluate(when, {"account": facts.as_condition_input()})
+    except InvalidInput:
+        raise
+    except Exception as exc:  # celpy's evaluation errors: an unknown key, a type mismatch
+        raise InvalidInput(
+            f"the segment condition {when!r} cannot be evaluated: {exc.args[0] if exc.args else exc}",
+            code="condition_error",
+            field="when",
+        ) from exc
+
+
+def trial(when: str) -> str | None:
+    """Why ``when`` fails on a sample account (an unknown key, not a true/false answer...), or None."""
+    sample = AccountFacts(0, "SAMPLE", "Sample", "active", date(2026, 1, 1), date(2026, 4, 1), region="Москва")
+    try:
+        condition_holds(when, sample)
+    except InvalidInput as exc:
+        return exc.message
+    return None
 
 
 def _within(value: int, bounds: object) -> bool:
