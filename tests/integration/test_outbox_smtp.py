@@ -4,7 +4,9 @@ server receives, refused and temporarily refused recipients, a server that is no
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import date
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -16,7 +18,18 @@ from loyalka.services.outbox import MAX_ATTEMPTS, MailUnavailable, SmtpSettings,
 from loyalka.storage.database import Database
 from loyalka.storage.tables import MessageRow
 from tests.conftest import moscow
-from tests.smtp_server import BUSY, DROP, REFUSED, Mailbox, free_port, running_mailbox
+from tests.smtp_server import (
+    BUSY,
+    DROP,
+    PASSWORD,
+    REFUSED,
+    USER,
+    Mailbox,
+    free_port,
+    running_mailbox,
+    self_signed,
+    tls_and_login,
+)
 from tests.support import add_account, load_example
 
 JOINED = moscow(2026, 1, 10, 9)
@@ -178,4 +191,28 @@ def test_a_connection_lost_while_sending_fails_that_message_unknown_and_stops_th
     assert dropped.status == "failed" and "delivery unknown" in dropped.last_error
     assert (waiting.status, waiting.attempts) == ("queued", 0)
     assert send(db, port).sent == 1  # the next run goes on with the rest, never with the one in doubt
+    assert [to for _, to, _ in box.received] == [["ivan@taxi.ru"]]
+
+
+def test_starttls_with_a_verified_certificate_and_a_login_then_sends(db: Database, tmp_path: Path) -> None:
+    cert, key = self_signed(tmp_path)
+    load_example(db, "autoservice_case1.yaml", JOINED)
+    company(db, "TAXI-1", "ivan@taxi.ru")
+    campaign(db)
+    with running_mailbox(**tls_and_login(cert, key)) as (box, port):
+        secure = SmtpSettings("127.0.0.1", port, SENDER, USER, PASSWORD, starttls=True, ca_file=str(cert))
+        for wrong in (
+            # a refused login (aiosmtpd then waits for smtplib's next mechanism: a short timeout ends it)
+            replace(secure, password="wrong", timeout_s=2),
+            replace(secure, ca_file=None),  # a certificate no one vouches for
+            replace(secure, starttls=False),  # a login in the clear is refused by the server
+        ):
+            with pytest.raises(MailUnavailable):
+                send_queued(db, wrong, clock=lambda: moscow(2026, 4, 2))
+        with pytest.raises(InvalidInput) as not_ascii:
+            send_queued(db, replace(secure, password="пароль"), clock=lambda: moscow(2026, 4, 2))
+        assert not_ascii.value.code == "invalid_login"
+        assert [(m.status, m.attempts) for m in rows(db)] == [("queued", 0)]
+        report = send_queued(db, secure, clock=lambda: moscow(2026, 4, 2))
+    assert report.sent == 1
     assert [to for _, to, _ in box.received] == [["ivan@taxi.ru"]]

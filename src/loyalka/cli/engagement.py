@@ -260,6 +260,9 @@ def messages_send(
         str | None, typer.Option(help="Log in as this user (password: LOYALKA_SMTP_PASSWORD).")
     ] = None,
     starttls: Annotated[bool, typer.Option(help="Switch to TLS with STARTTLS before logging in.")] = False,
+    smtp_ca_file: Annotated[
+        Path | None, typer.Option(help="Trust this CA certificate (PEM) for STARTTLS (default: the system's).")
+    ] = None,
     timeout: Annotated[float, typer.Option(min=1, help="Seconds to wait for the server.")] = 30.0,
 ) -> None:
     """Send the queued messages by SMTP; each is marked sent or failed, and none is ever sent twice."""
@@ -267,7 +270,14 @@ def messages_send(
 
     try:
         settings = SmtpSettings(
-            smtp_host, smtp_port, sender, smtp_user, os.environ.get("LOYALKA_SMTP_PASSWORD"), starttls, timeout
+            smtp_host,
+            smtp_port,
+            sender,
+            user=smtp_user,
+            password=os.environ.get("LOYALKA_SMTP_PASSWORD"),
+            starttls=starttls,
+            ca_file=str(smtp_ca_file) if smtp_ca_file else None,
+            timeout_s=timeout,
         )
         report = send_queued(open_database(db), settings, clock=utcnow, limit=limit)
     except LoyaltyError as exc:

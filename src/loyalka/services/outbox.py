@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 import smtplib
+import ssl
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -45,6 +46,7 @@ class SmtpSettings:
     user: str | None = None
     password: str | None = None
     starttls: bool = False
+    ca_file: str | None = None  # trust this CA (a private server's own certificate); default: the system's
     timeout_s: float = 30.0
 
     def __post_init__(self) -> None:
@@ -109,16 +111,30 @@ def send_queued(
 def _connect(settings: SmtpSettings) -> smtplib.SMTP:
     try:
         smtp = smtplib.SMTP(settings.host, settings.port, timeout=settings.timeout_s)
-        if settings.starttls:
-            smtp.starttls()
+    except (OSError, smtplib.SMTPException) as exc:
+        raise _unavailable(settings, exc) from exc
+    try:
+        if settings.starttls:  # the server's certificate and name are verified, as a browser would
+            smtp.starttls(context=ssl.create_default_context(cafile=settings.ca_file))
         if settings.user:
             smtp.login(settings.user, settings.password or "")
-    except (OSError, smtplib.SMTPException) as exc:
-        raise MailUnavailable(
-            f"cannot use the SMTP server {settings.host}:{settings.port}: {exc}; nothing was sent",
-            field="smtp_host",
+    except UnicodeEncodeError as exc:
+        smtp.close()
+        raise InvalidInput(
+            "SMTP logins and passwords are ASCII; this one has other characters",
+            code="invalid_login",
+            field="smtp_user",
         ) from exc
+    except (OSError, smtplib.SMTPException) as exc:
+        smtp.close()
+        raise _unavailable(settings, exc) from exc
     return smtp
+
+
+def _unavailable(settings: SmtpSettings, exc: Exception) -> MailUnavailable:
+    return MailUnavailable(
+        f"cannot use the SMTP server {settings.host}:{settings.port}: {exc}; nothing was sent", field="smtp_host"
+    )
 
 
 def _close(smtp: smtplib.SMTP) -> None:
