@@ -34,7 +34,7 @@ from loyalka.storage.tables import ProgramRow
 MAX_RANGE_DAYS = 366  # a longer catch-up is more likely a typo than a pause
 
 
-def run_daily(session: Session, day: date, *, now: datetime, program: str | None = None) -> dict[str, Any]:
+def run_daily(session: Session, day: date, now: datetime, program: str | None = None) -> dict[str, Any]:
     """Run the triggers of ``program`` (its code; None: the only program) for ``day``; a summary of what it did."""
     program_row = program_by_code(session, program)
     # one run of a program's day at a time: a second waits, then finds every grant and message made

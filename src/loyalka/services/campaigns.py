@@ -77,12 +77,15 @@ def run_campaign(
     credited = messages = points_minor = 0
     for account_id in sorted(accounts):
         account = accounts[account_id]
+        if campaign.grant is not None and account.status != "active":  # left since the segment was read
+            reached.remove(account_id)
+            continue
         credit = _credit(session, active, campaign, account, at, now, books)
         credited += credit is not None
         points_minor += credit.points_minor if credit else 0
         messages += _message(session, active, campaign, account, now, credit)
     persist(session, books.values(), recorded_at=now)
-    summary = {
+    summary: dict[str, Any] = {
         "campaign": campaign.id,
         "program": program_row.code,
         "segment": campaign.segment,
@@ -90,27 +93,34 @@ def run_campaign(
         "members": len(found),
         "skipped_not_members": len(found) - len(reached),
         "credited": credited,
-        "already_credited": len(accounts) - credited if campaign.grant else 0,
+        "already_credited": len(reached) - credited if campaign.grant else 0,
         "points": active.rules.points(campaign.grant.kind, points_minor) if campaign.grant else None,
         "kind": campaign.grant.kind if campaign.grant else None,
         "messages": messages,
         "run_by": run_by,
     }
-    run = CampaignRunRow(
-        program_id=program_row.id,
-        campaign=campaign.id,
-        run_at=at,
-        recorded_at=now,
-        run_by=run_by[:100],
-        program_version_id=active.version_id,
-        members=len(found),
-        credited=credited,
-        messages=messages,
-        summary=summary,
-    )
-    session.add(run)
-    session.flush()
+    _record(session, program_row.id, active.version_id, summary, at=at, now=now)
     return {**summary, "run": _run_number(session, program_row.id, campaign.id)}
+
+
+def _record(
+    session: Session, program_id: int, version_id: int, summary: dict[str, Any], *, at: datetime, now: datetime
+) -> None:
+    session.add(
+        CampaignRunRow(
+            program_id=program_id,
+            campaign=summary["campaign"],
+            run_at=at,
+            recorded_at=now,
+            run_by=str(summary["run_by"])[:100],
+            program_version_id=version_id,
+            members=summary["members"],
+            credited=summary["credited"],
+            messages=summary["messages"],
+            summary=summary,
+        )
+    )
+    session.flush()
 
 
 def _credit(

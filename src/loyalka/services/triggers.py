@@ -8,7 +8,6 @@ account they credit is locked at once (in id order) and the plan carried out.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -174,9 +173,18 @@ def plan_inactivity(d: Day, accounts: list[AccountRow]) -> list[Planned]:
     return planned
 
 
+@dataclass(slots=True)
+class Tally:
+    """What one trigger did on the day."""
+
+    granted: int = 0
+    messages: int = 0
+    points_minor: int = 0
+
+
 def carry_out(d: Day, planned: list[Planned]) -> dict[str, dict[str, Any]]:
     """Credit every planned grant not recorded yet and queue its message; what each trigger did."""
-    counts: dict[str, dict[str, int]] = defaultdict(lambda: {"granted": 0, "messages": 0, "points_minor": 0})
+    tallies = {name: Tally() for name in GRANT_TRIGGERS if getattr(d.rules.triggers, name) is not None}
     ids = [p.event_id for p in planned]
     known = set(d.session.scalars(select(EventRow.event_id).where(EventRow.event_id.in_(ids)))) if ids else set()
     todo = [p for p in planned if p.event_id not in known]
@@ -184,47 +192,47 @@ def carry_out(d: Day, planned: list[Planned]) -> dict[str, dict[str, Any]]:
     books = Books(d.session)
     for plan in todo:
         account = accounts[plan.account_id]
-        trigger: TriggeredGrant = getattr(d.rules.triggers, plan.trigger)
-        if account.status != "active":  # left while the plan was made
-            continue
-        points_minor = d.rules.point_kinds[trigger.kind].units(trigger.points)
-        outcome = grant_points(
-            d.session,
-            account=account,
-            program=d.program,
-            kind=trigger.kind,
-            points_minor=points_minor,
-            event_id=plan.event_id,
-            event_type=plan.trigger,
-            rule_id=plan.trigger,
-            reason=plan.reason,
-            at=d.start,
-            now=d.now,
-            books=books,
-            details={"date": d.day.isoformat(), **({"contact": plan.contact.code} if plan.contact else {})},
-        )
-        if outcome.replayed:
-            continue
-        done = counts[plan.trigger]
-        done["granted"] += 1
-        done["points_minor"] += points_minor
-        if trigger.message is not None:
-            expires = outcome.result.get("expires_at")
-            values = {**plan.values, "expires_at": datetime.fromisoformat(expires) if expires else None}
-            done["messages"] += _queue(
-                d, account, trigger.message, plan.event_id, trigger.kind, points_minor, values, plan.contact
-            )
+        if account.status == "active":  # not one that left while the plan was made
+            _grant(d, plan, account, books, tallies[plan.trigger])
     persist(d.session, books.values(), recorded_at=d.now)
     return {
         name: {
-            "granted": c["granted"],
-            "messages": c["messages"],
-            "points": d.rules.points(getattr(d.rules.triggers, name).kind, c["points_minor"]),
+            "granted": tally.granted,
+            "messages": tally.messages,
+            "points": d.rules.points(getattr(d.rules.triggers, name).kind, tally.points_minor),
         }
-        for name in GRANT_TRIGGERS
-        if getattr(d.rules.triggers, name) is not None
-        for c in [counts[name]]
+        for name, tally in tallies.items()
     }
+
+
+def _grant(d: Day, plan: Planned, account: AccountRow, books: Books, tally: Tally) -> None:
+    trigger: TriggeredGrant = getattr(d.rules.triggers, plan.trigger)
+    points_minor = d.rules.point_kinds[trigger.kind].units(trigger.points)
+    outcome = grant_points(
+        d.session,
+        account=account,
+        program=d.program,
+        kind=trigger.kind,
+        points_minor=points_minor,
+        event_id=plan.event_id,
+        event_type=plan.trigger,
+        rule_id=plan.trigger,
+        reason=plan.reason,
+        at=d.start,
+        now=d.now,
+        books=books,
+        details={"date": d.day.isoformat(), **({"contact": plan.contact.code} if plan.contact else {})},
+    )
+    if outcome.replayed:  # another run credited it after the plan was made
+        return
+    tally.granted += 1
+    tally.points_minor += points_minor
+    if trigger.message is not None:
+        expires = outcome.result.get("expires_at")
+        values = {**plan.values, "expires_at": datetime.fromisoformat(expires) if expires else None}
+        tally.messages += _queue(
+            d, account, trigger.message, plan.event_id, trigger.kind, points_minor, values, plan.contact
+        )
 
 
 def expiry_reminders(d: Day) -> dict[str, Any] | None:
