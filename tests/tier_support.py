@@ -34,8 +34,9 @@ def history(db: Database, code: str) -> list[tuple[str | None, str | None, str]]
         return [(r.from_tier, r.to_tier, r.reason) for r in rows]
 
 
-def messages(db: Database, code: str, skip: tuple[str, ...] = ("welcome",)) -> list[tuple[str, str]]:
-    """(template, subject) of the messages queued for the account, oldest first (but the welcome)."""
+def messages(db: Database, code: str, skip: tuple[str, ...] = ("welcome", "thank-you")) -> list[tuple[str, str]]:
+    """(template, subject) of the messages queued for the account, oldest first (but the welcome and the
+    thank-you for each order)."""
     with db.unit_of_work() as s:
         account_id = s.scalar(select(AccountRow.id).where(AccountRow.code == code))
         rows = s.scalars(select(MessageRow).where(MessageRow.account_id == account_id).order_by(MessageRow.id))

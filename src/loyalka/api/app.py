@@ -20,6 +20,7 @@ from loyalka.api.deps import Context
 from loyalka.api.endpoints import health_router, router
 from loyalka.api.tiers_routes import router as tiers_router
 from loyalka.api.exchange_routes import router as exchange_router
+from loyalka.api.engagement_routes import router as engagement_router
 from loyalka.domain.periods import utcnow
 from loyalka.errors import LoyaltyError
 from loyalka.storage.database import Database
@@ -44,6 +45,7 @@ TAGS = [
     {"name": "events", "description": "Orders and returns sent by the seller's systems."},
     {"name": "redemptions", "description": "Paying with points: quote, hold, capture or release."},
     {"name": "periods", "description": "Closing a month: activation, expiry, exits, benefits, leaderboards."},
+    {"name": "engagement", "description": "Daily triggers, segments, campaigns and the messages to members."},
     {"name": "health", "description": "Liveness."},
 ]
 
@@ -62,6 +64,7 @@ def create_app(database: Database, *, clock: Callable[[], datetime] = utcnow, ap
     app.include_router(tiers_router)
     app.include_router(audit_router)
     app.include_router(exchange_router)
+    app.include_router(engagement_router)
     app.add_exception_handler(LoyaltyError, _loyalty_error)
     app.add_exception_handler(RequestValidationError, _invalid_request)
     app.add_exception_handler(HTTPException, _http_error)

@@ -28,6 +28,7 @@ from loyalka.cli.common import (
     shown,
 )
 from loyalka.cli.exchange import register as register_exchange
+from loyalka.cli.engagement import register as register_engagement
 from loyalka.domain.periods import utcnow
 from loyalka.errors import LoyaltyError
 from loyalka.imports.orders_csv import ImportReport
@@ -41,6 +42,7 @@ app.add_typer(import_app, name="import")
 app.add_typer(account_app, name="account")
 app.add_typer(tiers_cli.app, name="tiers")
 attach_audit(app)
+register_engagement(app)
 
 
 @app.callback()

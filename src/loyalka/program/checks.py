@@ -102,6 +102,26 @@ def _conditions(program: Program) -> Iterator[Problem]:
             compile_condition(source)
         except ConditionError as exc:
             yield path, str(exc)
+            continue
+        if path.startswith("segments."):
+            yield from _segment_trial(path, source)
+
+
+def _segment_trial(path: str, source: str) -> Iterator[Problem]:
+    """A segment's condition is tried on a sample account, so an unknown key is found when the file loads."""
+    from loyalka.engine.segments import trial
+
+    problem = trial(source)
+    if problem is not None:
+        yield path, f"{problem} (the account map has: {', '.join(sorted(_account_keys()))})"
+
+
+def _account_keys() -> list[str]:
+    from datetime import date
+
+    from loyalka.engine.segments import AccountFacts
+
+    return list(AccountFacts(0, "", "", "active", date(2026, 1, 1), date(2026, 1, 1)).as_condition_input())
 
 
 def _tiers(program: Program) -> Iterator[Problem]:

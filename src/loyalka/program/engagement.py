@@ -12,7 +12,21 @@ from loyalka.program.types import Ident, Minor, PointsGrant, Strict, Text
 
 # what a message template may mention; the daily job and the services fill them in
 PLACEHOLDERS = frozenset(
-    {"company", "contact", "points", "kind", "tier", "date", "balance", "program", "campaign", "days", "code"}
+    {
+        "company",
+        "contact",
+        "points",
+        "kind",
+        "tier",
+        "date",
+        "balance",
+        "program",
+        "campaign",
+        "days",
+        "years",
+        "code",
+        "order",
+    }
 )
 
 

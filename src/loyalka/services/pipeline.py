@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from loyalka.domain.periods import Period
 from loyalka.program.models import Program
+from loyalka.services.order_messages import order_messages
 from loyalka.services.programs import ActiveProgram
 from loyalka.services.referral_rewards import referral_stage
 from loyalka.services.referrals import referral_section
@@ -47,6 +48,7 @@ AccountSection = Callable[[Session, AccountRow, Program, datetime], dict[str, An
 ORDER_STAGES: list[StageFactory] = [
     tier_stage,
     referral_stage,
+    order_messages,  # last: the thank-you tells what the order earned
 ]
 SPENDING_BLOCKS: list[SpendingBlock] = []
 CLOSE_STEPS: list[CloseStep] = [

@@ -14,6 +14,8 @@ from platformdirs import user_data_dir
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
+from loyalka.storage import schema  # noqa: F401 - every feature's tables are on Base.metadata wherever a database is
+
 MIGRATIONS = Path(__file__).with_name("migrations")
 
 

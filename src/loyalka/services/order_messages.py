@@ -1,0 +1,63 @@
+"""The thank-you after each recorded order (``triggers.order_message``): an order stage that queues the
+program's template to the company, with the points the order earned. Deduplicated by the order's event id,
+so a re-sent order queues nothing; a corrected version of an order is no new order and queues nothing."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from loyalka.ledger.book import Book
+from loyalka.services.messages import queue_message
+from loyalka.services.programs import ActiveProgram
+from loyalka.services.stages import OrderStage, Posted
+
+
+class OrderMessages(OrderStage):
+    def __init__(self, session: Session, program: ActiveProgram, now: datetime, template: str) -> None:
+        super().__init__(session, program, now)
+        self.template = template
+        self.posted: list[Posted] = []
+
+    def after(self, posted: Posted, books: dict[int, Book]) -> None:
+        if posted.account.status == "active":  # a company that left is thanked by no program message
+            self.posted.append(posted)
+
+    def finish(self) -> None:
+        for posted in self.posted:
+            account = posted.account
+            lang = account.language or "ru"
+            earned: dict[str, int] = {}
+            for accrual in posted.accruals:
+                earned[accrual.kind] = earned.get(accrual.kind, 0) + accrual.amount_minor
+            queue_message(
+                self.session,
+                rules=self.rules,
+                program_id=self.program.program_id,
+                template_id=self.template,
+                account=account,
+                dedupe_key=f"order:{posted.order.event_id}",
+                now=self.now,
+                values={
+                    "order": posted.order.order_ref,
+                    "points": self._points(earned, lang),
+                    "kind": ", ".join(self.rules.point_kinds[k].name(lang) for k in earned),
+                },
+            )
+        self.posted.clear()
+
+    def _points(self, earned: dict[str, int], lang: str) -> str:
+        """One kind: its points ("1000"); several: each with its name ("120 Bonus points, 30 Premium points")."""
+        if not earned:
+            return self.rules.points(self.rules.kind_order[0], 0)
+        if len(earned) == 1:
+            kind, minor = next(iter(earned.items()))
+            return self.rules.points(kind, minor)
+        return ", ".join(f"{self.rules.points(k, v)} {self.rules.point_kinds[k].name(lang)}" for k, v in earned.items())
+
+
+def order_messages(session: Session, program: ActiveProgram, now: datetime) -> OrderStage | None:
+    """The stage when the program sends a thank-you for each order, else None."""
+    template = program.rules.triggers.order_message
+    return OrderMessages(session, program, now, template) if template is not None else None
