@@ -11,10 +11,11 @@ from loyalka.domain.accounts import AccountIn
 from loyalka.services.accounts import create_account
 from loyalka.services.programs import load_program
 from loyalka.storage.database import Database, reset_schema
+from loyalka.storage.schema import metadata  # every table module, the features' too
 from loyalka.storage.tables import AccountRow, Base
 from tests.conftest import EXAMPLES, moscow
 
-MODEL_TABLES = set(Base.metadata.tables)
+MODEL_TABLES = set(metadata.tables)
 
 
 def tables(db: Database) -> set[str]:

@@ -14,6 +14,7 @@ from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException
 
 from loyalka import __version__
+from loyalka.api import catalog_routes
 from loyalka.api.deps import Context
 from loyalka.api.endpoints import health_router, router
 from loyalka.domain.periods import utcnow
@@ -39,6 +40,8 @@ TAGS = [
     {"name": "accounts", "description": "Client companies, their contact persons and balances."},
     {"name": "events", "description": "Orders and returns sent by the seller's systems."},
     {"name": "redemptions", "description": "Paying with points: quote, hold, capture or release."},
+    {"name": "stamps", "description": "Stamp cards: stamps per qualifying order, gifts of full columns."},
+    {"name": "rewards", "description": "The rewards catalog: redeem points for rewards, fulfil or cancel orders."},
     {"name": "periods", "description": "Closing a month: activation, expiry, exits, benefits, leaderboards."},
     {"name": "health", "description": "Liveness."},
 ]
@@ -54,6 +57,7 @@ def create_app(database: Database, *, clock: Callable[[], datetime] = utcnow, ap
     app.state.context = Context(database, clock, api_key or None)
     app.include_router(health_router)
     app.include_router(router)
+    app.include_router(catalog_routes.router)
     app.add_exception_handler(LoyaltyError, _loyalty_error)
     app.add_exception_handler(RequestValidationError, _invalid_request)
     app.add_exception_handler(HTTPException, _http_error)

@@ -12,6 +12,7 @@ from typing import Annotated
 
 import typer
 
+from loyalka.cli import catalog
 from loyalka.cli.common import (
     DbOption,
     Encoding,
@@ -36,6 +37,8 @@ account_app = typer.Typer(help="Client accounts.", no_args_is_help=True)
 app.add_typer(program_app, name="program")
 app.add_typer(import_app, name="import")
 app.add_typer(account_app, name="account")
+app.add_typer(catalog.stamps_app, name="stamps")
+app.add_typer(catalog.rewards_app, name="rewards")
 
 
 @app.callback()

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from loyalka.storage import tables
+from loyalka.storage import (
+    tables,
+    tables_catalog,  # noqa: F401 - registers the stamp card and reward tables
+)
 
 metadata = tables.Base.metadata
 
