@@ -186,8 +186,9 @@ def _initialise(session: Session, program_id: int, reward: Reward, at: datetime)
         insert(_STOCK)
         .values(program_id=program_id, reward=reward.id, stock=reward.stock, updated_at=at)
         .on_conflict_do_nothing(index_elements=["program_id", "reward"])
-    )
-    if done.rowcount == 1:
+        .returning(_STOCK.c.id)
+    ).first()
+    if done is not None:
         _history(session, program_id, reward.id, "initialised", None, reward.stock, at, note="from the program file")
 
 
