@@ -28,6 +28,7 @@ from loyalka.engine import stamps as grid
 from loyalka.engine.orders import net_lines, stored_lines
 from loyalka.engine.views import AccountView, OrderView
 from loyalka.errors import Conflict, NotFound, RuleViolation
+from loyalka.ledger.book import Book
 from loyalka.program.catalog import StampCard
 from loyalka.program.conditions import evaluate
 from loyalka.program.models import Program
@@ -59,11 +60,12 @@ class StampStage(OrderStage):
         super().__init__(session, program, now)
         self.stamps: list[tuple[AccountRow, str, Posted]] = []
 
-    def after(self, posted: Posted, books: Any) -> None:
+    def after(self, posted: Posted, books: dict[int, Book]) -> None:
         account = posted.account
-        if account.status != "active":
+        if account.status != "active":  # a former member's orders earn no stamps, as they earn no points
             return
-        member = account_view(account, posted.result.get("tier"))  # type: ignore[arg-type]
+        tier = posted.result.get("tier")  # the tier the order was earned at (an upgrade by this very order)
+        member = account_view(account, tier if isinstance(tier, str) else None)
         timezone = self.rules.program.timezone
         for card in self.rules.stamp_cards:
             if qualifies(card, posted.view, member, timezone):
