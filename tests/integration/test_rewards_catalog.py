@@ -40,7 +40,7 @@ def member(db: Database, code: str, tier: str, rub: int, at: datetime = EARNED) 
 
 def wholesale(db: Database) -> None:
     load_example(db, "wholesale_tiers.yaml", JOINED)
-    member(db, "SILVER-CO", "silver", 2_000_000)  # 20,000 points
+    member(db, "SILVER-CO", "silver", 900_000)  # 9,000 points (under gold's 1,000,000 of turnover)
     member(db, "GOLD-CO", "gold", 2_000_000)  # 30,000 points
 
 
@@ -76,7 +76,7 @@ def test_staff_training_is_refused_to_a_silver_member_and_allowed_to_gold(db: Da
         redeem(db, "staff-training", "SILVER-CO", "t-1")
     assert refused.value.code == "reward_not_available"
     assert refused.value.message == "staff-training is for gold, platinum members; account SILVER-CO is silver"
-    assert counts(db) == before and spendable(db, "SILVER-CO") == "20000"
+    assert counts(db) == before and spendable(db, "SILVER-CO") == "9000"
     done = redeem(db, "staff-training", "GOLD-CO", "t-2")
     assert (done["status"], done["points"], done["type"]) == ("new", {"points": "15000"}, "service_discount")
     assert (done["name_en"], done["source"]) == ("Training for the client's staff", "catalog")
@@ -87,7 +87,7 @@ def test_staff_training_is_refused_to_a_silver_member_and_allowed_to_gold(db: Da
 def test_a_certificate_debits_5000_points_and_cancelling_restores_the_points_and_the_stock(db: Database) -> None:
     wholesale(db)
     done = redeem(db, "certificate-5000", "SILVER-CO", "c-1")
-    assert spendable(db, "SILVER-CO") == "15000"
+    assert spendable(db, "SILVER-CO") == "4000"
     assert stock(db, "certificate-5000") == 49
     with db.unit_of_work() as s:
         entries = s.execute(select(EntryRow.type, EntryRow.amount_minor).where(EntryRow.event_id == "reward:c-1")).all()
@@ -97,7 +97,7 @@ def test_a_certificate_debits_5000_points_and_cancelling_restores_the_points_and
             s, cancel_order(s, done["id"], at=moscow(2026, 2, 3), reason="the client changed its mind")
         )
     assert (cancelled["status"], cancelled["note"]) == ("cancelled", "the client changed its mind")
-    assert spendable(db, "SILVER-CO", moscow(2026, 2, 3, 12)) == "20000"
+    assert spendable(db, "SILVER-CO", moscow(2026, 2, 3, 12)) == "9000"
     assert stock(db, "certificate-5000") == 50
     with db.unit_of_work() as s:
         back = s.execute(
@@ -112,17 +112,17 @@ def test_a_certificate_debits_5000_points_and_cancelling_restores_the_points_and
         ("redeemed", 50, 49),
         ("cancelled", 49, 50),
     ]
-    assert ledger_sum(db, "SILVER-CO") == 20000
+    assert ledger_sum(db, "SILVER-CO") == 9000
     with db.unit_of_work() as s:  # cancelling again changes nothing
         assert cancel_order(s, done["id"], at=moscow(2026, 2, 4)).resolved_at == moscow(2026, 2, 3)
-    assert ledger_sum(db, "SILVER-CO") == 20000 and stock(db, "certificate-5000") == 50
+    assert ledger_sum(db, "SILVER-CO") == 9000 and stock(db, "certificate-5000") == 50
 
 
 def test_unlimited_free_delivery_keeps_no_count(db: Database) -> None:
     wholesale(db)
     for n in range(3):
         redeem(db, "free-delivery", "SILVER-CO", f"fd-{n}")
-    assert spendable(db, "SILVER-CO") == str(20000 - 3 * 1500)
+    assert spendable(db, "SILVER-CO") == str(9000 - 3 * 1500)
     assert stock(db, "free-delivery") is None
     with db.unit_of_work() as s:
         history = reward_history(s, reward_id="free-delivery")["history"]
