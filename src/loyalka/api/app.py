@@ -14,13 +14,13 @@ from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException
 
 from loyalka import __version__
-from loyalka.api import preview_routes
+from loyalka.api import catalog_routes, preview_routes
 from loyalka.api.audit_routes import router as audit_router
 from loyalka.api.deps import Context
 from loyalka.api.endpoints import health_router, router
-from loyalka.api.tiers_routes import router as tiers_router
-from loyalka.api.exchange_routes import router as exchange_router
 from loyalka.api.engagement_routes import router as engagement_router
+from loyalka.api.exchange_routes import router as exchange_router
+from loyalka.api.tiers_routes import router as tiers_router
 from loyalka.domain.periods import utcnow
 from loyalka.errors import LoyaltyError
 from loyalka.storage.database import Database
@@ -44,6 +44,8 @@ TAGS = [
     {"name": "accounts", "description": "Client companies, their contact persons and balances."},
     {"name": "events", "description": "Orders and returns sent by the seller's systems."},
     {"name": "redemptions", "description": "Paying with points: quote, hold, capture or release."},
+    {"name": "stamps", "description": "Stamp cards: stamps per qualifying order, gifts of full columns."},
+    {"name": "rewards", "description": "The rewards catalog: redeem points for rewards, fulfil or cancel orders."},
     {"name": "periods", "description": "Closing a month: activation, expiry, exits, benefits, leaderboards."},
     {"name": "engagement", "description": "Daily triggers, segments, campaigns and the messages to members."},
     {"name": "health", "description": "Liveness."},
@@ -65,6 +67,7 @@ def create_app(database: Database, *, clock: Callable[[], datetime] = utcnow, ap
     app.include_router(audit_router)
     app.include_router(exchange_router)
     app.include_router(engagement_router)
+    app.include_router(catalog_routes.router)
     app.add_exception_handler(LoyaltyError, _loyalty_error)
     app.add_exception_handler(RequestValidationError, _invalid_request)
     app.add_exception_handler(HTTPException, _http_error)

@@ -305,6 +305,50 @@ class ReferralOut(BaseModel):
     rewarded_order: str | None = Field(None, description="the order that settled the referral")
 
 
+class StampColumnOut(BaseModel):
+    column: int = Field(description="1 for the first column")
+    stamps: int = Field(description="cells stamped in this column")
+    full: bool
+    gift: str = Field(description="what the column offers the member's tier")
+    gift_en: str
+
+
+class GiftOfferOut(BaseModel):
+    column: int
+    gift: str
+    gift_en: str
+
+
+class NextOrderOut(BaseModel):
+    adds_stamp: bool
+    column: int | None = Field(description="the column the next stamp lands in; none when the grid is full")
+    stamps_to_gift: int | None = Field(description="stamps still needed for that column's gift, the next one included")
+    gift: str | None
+    gift_en: str | None
+    text: str = Field(description="what the next qualifying order brings, for the member")
+    text_en: str
+
+
+class StampedOrderOut(BaseModel):
+    order_id: str
+    stamped_at: Instant
+
+
+class StampCardOut(BaseModel):
+    card: str
+    name_en: str
+    columns: int
+    cells: int
+    min_order: str = Field(description="the order total from which an order earns a stamp")
+    cycle: int = Field(description="1 for the first card; each gift taken starts the next")
+    stamps: int = Field(description="stamps on the grid of the current card")
+    waiting: int = Field(description="stamps beyond a full grid: they count on the next card")
+    grid: list[StampColumnOut]
+    gifts_offered: list[GiftOfferOut] = Field(description="the full columns: take one gift, or keep collecting")
+    next_order: NextOrderOut
+    stamped_orders: list[StampedOrderOut] = Field(description="the orders whose stamps are on the current card")
+
+
 class AccountOut(BaseModel):
     code: str
     name: str
@@ -324,6 +368,7 @@ class AccountOut(BaseModel):
     contacts: list[ContactOut]
     tier: TierOut | None = Field(default=None, description="the tier, its benefits and progress; none without tiers")
     referral: ReferralOut | None = Field(None, description="none when the program has no referral scheme")
+    stamp_cards: list[StampCardOut] = Field(default_factory=list, description="the program's stamp cards")
 
 
 class BalanceOut(BaseModel):

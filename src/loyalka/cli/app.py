@@ -12,6 +12,7 @@ from typing import Annotated
 
 import typer
 
+from loyalka.cli import catalog
 from loyalka.cli import tiers as tiers_cli
 from loyalka.cli.audit import attach as attach_audit
 from loyalka.cli.common import (
@@ -27,8 +28,8 @@ from loyalka.cli.common import (
     say_error,
     shown,
 )
-from loyalka.cli.exchange import register as register_exchange
 from loyalka.cli.engagement import register as register_engagement
+from loyalka.cli.exchange import register as register_exchange
 from loyalka.domain.periods import utcnow
 from loyalka.errors import LoyaltyError
 from loyalka.imports.orders_csv import ImportReport
@@ -43,6 +44,8 @@ app.add_typer(account_app, name="account")
 app.add_typer(tiers_cli.app, name="tiers")
 attach_audit(app)
 register_engagement(app)
+app.add_typer(catalog.stamps_app, name="stamps")
+app.add_typer(catalog.rewards_app, name="rewards")
 
 
 @app.callback()

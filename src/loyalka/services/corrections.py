@@ -73,6 +73,9 @@ def correct_order(
     row.awaiting = awaiting
     row.delivery_on = order.delivery_on
     row.invoice_ref = order.invoice_ref or row.invoice_ref
+    from loyalka.services.pipeline import order_changed
+
+    features = order_changed(session, account, row, order.event_id, now)
     return {
         "type": "order",
         "order_id": row.order_ref,
@@ -86,4 +89,5 @@ def correct_order(
         "program_version": program.version,
         "tier": (row.context or {}).get("tier"),
         "notes": [],
+        **features,
     }

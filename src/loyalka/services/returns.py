@@ -64,6 +64,9 @@ def post_return(session: Session, ret: ReturnIn, *, now: datetime) -> Outcome:
     order.returned_minor += ret.amount_minor
     order.returned_lines = returned
     order.awaiting = awaiting
+    from loyalka.services.pipeline import order_changed
+
+    features = order_changed(session, account, order, ret.event_id, ret.occurred_at)
     result = {
         "type": "return",
         "order_id": order.order_ref,
@@ -72,6 +75,7 @@ def post_return(session: Session, ret: ReturnIn, *, now: datetime) -> Outcome:
         "lines": {sku: format_minor(value) for sku, value in sorted(taken.items())},
         "taken_back": [change.as_result(taken_back=True) for change in changes if change.points_minor <= 0],
         "added": [change.as_result() for change in changes if change.points_minor > 0],
+        **features,
     }
     session.add(
         EventRow(
