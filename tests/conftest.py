@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, make_url, text
 
+import loyalka.storage.schema  # noqa: F401 - registers the tables of every feature module with Base
 from loyalka.storage.database import Database
 from loyalka.storage.tables import Base
 

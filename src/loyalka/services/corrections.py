@@ -13,6 +13,7 @@ from loyalka.domain.money import format_minor
 from loyalka.engine.orders import line_to_dict
 from loyalka.engine.redemption import cap_of
 from loyalka.errors import InvalidInput, RuleViolation
+from loyalka.services.b2b import after_correction
 from loyalka.services.programs import ActiveProgram, version_rules
 from loyalka.services.settlement import order_targets, paid_by_kind, settle
 from loyalka.storage.ledger_store import Books
@@ -72,7 +73,8 @@ def correct_order(
     row.content_hash = content_hash(order)
     row.awaiting = awaiting
     row.delivery_on = order.delivery_on
-    row.invoice_ref = order.invoice_ref or row.invoice_ref
+    invoice_before, row.invoice_ref = row.invoice_ref, order.invoice_ref or row.invoice_ref
+    changes += after_correction(session, books, account, row, order, invoice_before=invoice_before, now=now)
     return {
         "type": "order",
         "order_id": row.order_ref,

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from loyalka.domain.periods import Period
 from loyalka.program.models import Program
+from loyalka.services import b2b, invoice_stage, invoices, volume
 from loyalka.services.programs import ActiveProgram
 from loyalka.services.stages import SpendingBlock, StageFactory
 from loyalka.storage.tables import AccountRow, ProgramRow
@@ -39,7 +40,7 @@ CloseStep = Callable[[CloseContext], dict[str, Any]]
 # each returns what it adds to the account card (a key of its own)
 AccountSection = Callable[[Session, AccountRow, Program, datetime], dict[str, Any]]
 
-ORDER_STAGES: list[StageFactory] = []
-SPENDING_BLOCKS: list[SpendingBlock] = []
-CLOSE_STEPS: list[CloseStep] = []
-ACCOUNT_SECTIONS: list[AccountSection] = []
+ORDER_STAGES: list[StageFactory] = [invoice_stage.invoice_stage]
+SPENDING_BLOCKS: list[SpendingBlock] = [invoices.spending_block]
+CLOSE_STEPS: list[CloseStep] = [volume.close_volume_bonuses]
+ACCOUNT_SECTIONS: list[AccountSection] = [b2b.invoices_section]

@@ -17,6 +17,7 @@ from loyalka.domain.money import format_minor
 from loyalka.engine.orders import return_by_line, stored_lines
 from loyalka.errors import NotFound
 from loyalka.services.accounts import lock_accounts
+from loyalka.services.b2b import after_return
 from loyalka.services.events import Outcome, refuse_future, replays_of
 from loyalka.services.programs import active_program, version_rules
 from loyalka.services.settlement import order_targets, settle
@@ -60,10 +61,11 @@ def post_return(session: Session, ret: ReturnIn, *, now: datetime) -> Outcome:
         reason=f"return of {format_minor(ret.amount_minor)} from order {order.order_ref}",
         version_id=order.program_version_id,
     )
-    persist(session, books.values(), recorded_at=now)
     order.returned_minor += ret.amount_minor
     order.returned_lines = returned
     order.awaiting = awaiting
+    changes += after_return(session, books, account, order, event_id=ret.event_id, at=ret.occurred_at, now=now)
+    persist(session, books.values(), recorded_at=now)
     result = {
         "type": "return",
         "order_id": order.order_ref,

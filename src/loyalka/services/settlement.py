@@ -98,8 +98,14 @@ def settle(
     at: datetime,
     reason: str,
     version_id: int | None,
+    on_payment: bool = False,
 ) -> list[Change]:
-    """Apply the difference between ``order.earned`` and ``targets`` (one accrual per rule) to the book."""
+    """Apply the difference between ``order.earned`` and ``targets`` (one accrual per rule) to the book.
+
+    The rules whose points wait for the invoice's payment (``on_payment``) are left alone unless ``on_payment``
+    is set, and then only they are settled: what they may keep depends on the invoice's paid share, which
+    ``services.invoices.release_invoice`` computes whenever a payment, a return or a correction changes it."""
+    waiting = {rule.id for rule in rules.earning if rule.on_payment}
     target = {a.rule_id: a for a in targets}
     earned, recovered = dict(order.earned or {}), dict(order.recovered or {})
     kind_of = {rule.id: rule.kind for rule in rules.earning}
@@ -110,6 +116,8 @@ def settle(
     debts = dict(account.debts or {})
     changes: list[Change] = []
     for rule_id in sorted(set(earned) | set(target)):
+        if (rule_id in waiting) != on_payment:
+            continue
         before = int(earned.get(rule_id, 0))
         wanted = target.get(rule_id)
         after = wanted.amount_minor if wanted else 0

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from loyalka.storage import tables
+from loyalka.storage import tables, tables_b2b  # noqa: F401 - imported for their tables
 
 metadata = tables.Base.metadata
 
