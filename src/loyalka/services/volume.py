@@ -218,7 +218,7 @@ def recompute_after_change(
         figures = period_figures(session, [account.id], bonus, period).get(account.id, (0, 0))
         award = volume_award(program.rules, bonus, *figures)
         change = apply_award(session, books, account, program, bonus, period, award, cause=cause, at=at, now=now)
-        if change is not None and change.points_minor:
+        if change is not None and (change.points_minor or change.debt_minor):
             changes.append(change)
     return changes
 
