@@ -14,6 +14,7 @@ from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException
 
 from loyalka import __version__
+from loyalka.api import b2b_routes
 from loyalka.api.deps import Context
 from loyalka.api.endpoints import health_router, router
 from loyalka.domain.periods import utcnow
@@ -54,6 +55,7 @@ def create_app(database: Database, *, clock: Callable[[], datetime] = utcnow, ap
     app.state.context = Context(database, clock, api_key or None)
     app.include_router(health_router)
     app.include_router(router)
+    app.include_router(b2b_routes.router)
     app.add_exception_handler(LoyaltyError, _loyalty_error)
     app.add_exception_handler(RequestValidationError, _invalid_request)
     app.add_exception_handler(HTTPException, _http_error)

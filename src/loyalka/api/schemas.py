@@ -283,6 +283,20 @@ class ContactOut(BaseModel):
     monthly_spend_limit: str | None
 
 
+class OpenInvoiceOut(BaseModel):
+    invoice_id: str
+    due_on: date
+    owed: str
+    paid: str
+    left_to_pay: str
+
+
+class AccountInvoicesOut(BaseModel):
+    open: list[OpenInvoiceOut] = Field(description="invoices not fully paid")
+    spending_blocked: str | None = Field(description="why points cannot pay for orders now (an overdue invoice)")
+    awaiting_payment: dict[str, str] = Field(description="points of orders waiting for their invoice's payment")
+
+
 class AccountOut(BaseModel):
     code: str
     name: str
@@ -300,6 +314,7 @@ class AccountOut(BaseModel):
     balances: list[BalanceKindOut]
     benefits: list[BenefitOut]
     contacts: list[ContactOut]
+    invoices: AccountInvoicesOut | None = None
 
 
 class BalanceOut(BaseModel):
@@ -415,6 +430,9 @@ class CloseOut(BaseModel):
     forfeited: dict[str, str] = Field(description="points written off for clients who left, by kind")
     benefits: dict[str, int]
     leaderboards: dict[str, int]
+    volume_bonuses: dict[str, dict[str, Any]] = Field(
+        default_factory=dict, description="bonuses whose period this close ended: period, accounts, points"
+    )
     already_closed: bool
 
 

@@ -12,6 +12,7 @@ from typing import Annotated
 
 import typer
 
+from loyalka.cli.b2b import activity_app
 from loyalka.cli.common import (
     DbOption,
     Encoding,
@@ -36,6 +37,7 @@ account_app = typer.Typer(help="Client accounts.", no_args_is_help=True)
 app.add_typer(program_app, name="program")
 app.add_typer(import_app, name="import")
 app.add_typer(account_app, name="account")
+app.add_typer(activity_app, name="activity")
 
 
 @app.callback()
