@@ -10,10 +10,11 @@ from datetime import date
 import pytest
 
 from loyalka.errors import RuleViolation
+from loyalka.services.redemption import hold_points
 from loyalka.storage.database import Database
 from tests.conftest import EXAMPLES, moscow
 from tests.support import add_account, balances, give_back, ledger_sum, load_example, load_text, order, post
-from tests.support_b2b import card_invoices, close, earned, pay, points, quote
+from tests.support_b2b import act, card_invoices, close, earned, pay, points, quote
 
 JOINED = moscow(2026, 10, 1, 9)
 WHOLESALE = (EXAMPLES / "wholesale_tiers.yaml").read_text(encoding="utf-8")
@@ -94,6 +95,40 @@ def test_with_block_earning_an_order_earns_nothing_until_the_invoice_is_paid(db:
     assert earned(after.result) == {"orders": "1000"}
     # a return of the order that earned nothing takes nothing back
     assert give_back(db, "r1", "O-3", moscow(2026, 10, 19), 100_000)["taken_back"] == []
+
+
+def test_with_block_earning_activities_and_payment_rules_earn_nothing_either(db: Database) -> None:
+    wholesale(db, block_earning=True)
+    in_arrears(db)
+    post(
+        db,
+        order("e3", "OPT-1", "O-3", moscow(2026, 10, 12), rub=10_000, invoice_ref="INV-3", due_on=date(2026, 10, 30)),
+    )
+    review = act(db, "a1", "OPT-1", "review", moscow(2026, 10, 17))
+    assert review["earned"] == [] and review["notes"][0].startswith("invoice INV-2 is overdue since 2026-10-16")
+    on_time = pay(db, "p1", "INV-3", 10_000, moscow(2026, 10, 18))  # on time, but INV-2 is still overdue
+    assert (on_time["days_early"], on_time["earned"]) == (12, [])
+    pay(db, "p2", "INV-2", 50_000, moscow(2026, 10, 19))
+    assert earned(act(db, "a2", "OPT-1", "webinar", moscow(2026, 10, 20))) == {"events": "300"}
+
+
+def test_a_hold_placed_before_the_invoice_became_overdue_may_still_be_captured(db: Database) -> None:
+    wholesale(db)
+    in_arrears(db)
+    with db.unit_of_work() as s:
+        hold_points(
+            s,
+            key="h1",
+            request_hash="h1",
+            account_code="OPT-1",
+            order_ref="O-5",
+            order_total_minor=10_000_00,
+            money_minor=1_000_00,
+            contact_code=None,
+            at=moscow(2026, 10, 15, 23, 55),
+        )
+    [placed] = post(db, order("e5", "OPT-1", "O-5", moscow(2026, 10, 16, 0, 5), rub=10_000, hold_key="h1"))
+    assert placed.result["paid_with_points"] == "1000.00"
 
 
 # --- the retroactive volume bonus (item 15) -------------------------------------------------------------------

@@ -133,6 +133,8 @@ def apply_award(
     diff = award.points_minor - before
     if diff == 0 and (row is None or row.net_minor == award.net_minor):
         return None
+    if diff > 0 and account.status != "active":
+        return None  # a client who left receives no new points (a later return may still take some back)
     lot_event = f"volume:{bonus.id}:{period.key}:{account.id}"
     reason = f"volume bonus {bonus.id} for {period.key} on {award.net_minor / 100:.2f} of net purchases"
     short = 0
