@@ -123,7 +123,7 @@ def test_an_overdue_invoice_stops_quotes_and_holds_and_shows_on_the_account(api:
     assert quote["max_amount"] == "0.00"
     assert quote["reason"].startswith("invoice INV-1 is overdue since 2026-10-21 (due 2026-10-15")
     hold = {"key": "h1", "account": "OPT-1", "order_id": "O-2", "order_total": "10000", "amount": "100"}
-    refused = assert_error(api.post("/v1/redemptions/holds", json=hold), 422, "nothing_to_redeem", "amount")
+    refused = assert_error(api.post("/v1/redemptions/holds", json=hold), 422, "insufficient_points", "amount")
     assert "invoice INV-1 is overdue" in refused["message"]
     invoices = api.get("/v1/accounts/OPT-1").json()["invoices"]
     assert invoices["spending_blocked"] == quote["reason"]

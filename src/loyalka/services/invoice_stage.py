@@ -60,17 +60,36 @@ class InvoiceStage(OrderStage):
         super().__init__(session, program, now)
         self.touched: dict[str, _Invoice] = {}  # named by the batch's orders
         self.unpaid: dict[int, dict[str, _Invoice]] = {}  # account id -> its invoices not fully paid
+        self.any_stored: bool | None = None  # does any account of the program have an invoice at all?
 
     def before(self, account: AccountRow, order: OrderIn, view: OrderView, verdict: Verdict) -> None:
         overdue = self.rules.invoices.overdue
         if overdue.block_spending or overdue.block_earning:
             reason = self._overdue(account, order.occurred_at)
-            if reason and overdue.block_spending and not verdict.spending_blocked:
-                verdict.spending_blocked = f"{reason}: points cannot pay for orders until it is paid"
+            if overdue.block_spending and not verdict.spending_blocked:
+                verdict.spending_blocked = (
+                    f"{reason}: points cannot pay for orders until it is paid"
+                    if reason
+                    else self._other_blocks(account, order.occurred_at)
+                )
             if reason and overdue.block_earning and not verdict.earning_blocked:
                 verdict.earning_blocked = f"{reason}: the order earns nothing until it is paid"
         if order.invoice_ref is not None:
             self._attach(account, order)
+
+    def _other_blocks(self, account: AccountRow, at: datetime) -> str:
+        """The other SPENDING_BLOCKS, so the order's payment need not ask them all again: their reason, or ""
+        for "checked, nothing blocks" (a quote given ``blocked=""`` skips the checks; the batch's cached view
+        of the invoices spares a query per order)."""
+        from loyalka.services.invoices import spending_block
+        from loyalka.services.pipeline import SPENDING_BLOCKS
+
+        for check in SPENDING_BLOCKS:
+            if check is not spending_block:
+                reason = check(self.session, account, self.rules, at)
+                if reason:
+                    return reason
+        return ""
 
     def after(self, posted: Posted, books: dict[int, Book]) -> None:
         invoice = self.touched.get(posted.order.invoice_ref or "")
@@ -132,12 +151,25 @@ class InvoiceStage(OrderStage):
         self._unpaid(account.id)[ref] = invoice  # an order on it: it is owed (until a payment says otherwise)
 
     def _unpaid(self, account_id: int) -> dict[str, _Invoice]:
+        if self.any_stored is None:  # one query per batch spares a program without invoices one per account
+            self.any_stored = self._program_has_invoices()
+        if not self.any_stored:
+            return self.unpaid.setdefault(account_id, {})
         if account_id not in self.unpaid:
             rows = self.session.scalars(
                 select(InvoiceRow).where(InvoiceRow.account_id == account_id, InvoiceRow.status != "paid")
             )
             self.unpaid[account_id] = {row.invoice_ref: _Invoice.of(row) for row in rows}
         return self.unpaid[account_id]
+
+    def _program_has_invoices(self) -> bool:
+        found = self.session.scalar(
+            select(InvoiceRow.id)
+            .join(AccountRow, AccountRow.id == InvoiceRow.account_id)
+            .where(AccountRow.program_id == self.program.program_id)
+            .limit(1)
+        )
+        return found is not None
 
     def _overdue(self, account: AccountRow, at: datetime) -> str | None:
         """Why the account is in arrears on the order's date; figures are read only for an invoice that is late."""
