@@ -135,4 +135,10 @@ def test_points_earned_at_platinum_never_expire_while_those_earned_at_silver_exp
     assert platinum["expires_at"] is None
     closes = close_through(db, "2026-03", "2027-03")
     assert closes["2027-03"]["expired"] == {"points": "200"}
-    assert [lot["earned"] for lot in balances(db, "OPT", moscow(2027, 4, 2))["points"]["lots"]] == ["100000"]
+    # left: the platinum order's points and the first quarter's volume bonus (2% of 5,020,000), credited at
+    # platinum too: neither expires
+    left = balances(db, "OPT", moscow(2027, 4, 2))["points"]["lots"]
+    assert sorted((lot["rule"], lot["earned"], lot["expires_at"]) for lot in left) == [
+        ("orders", "100000", None),
+        ("quarter-growth", "100400", None),
+    ]

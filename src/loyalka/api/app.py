@@ -14,7 +14,7 @@ from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException
 
 from loyalka import __version__
-from loyalka.api import catalog_routes, preview_routes
+from loyalka.api import b2b_routes, catalog_routes, preview_routes
 from loyalka.api.audit_routes import router as audit_router
 from loyalka.api.deps import Context
 from loyalka.api.endpoints import health_router, router
@@ -68,6 +68,7 @@ def create_app(database: Database, *, clock: Callable[[], datetime] = utcnow, ap
     app.include_router(exchange_router)
     app.include_router(engagement_router)
     app.include_router(catalog_routes.router)
+    app.include_router(b2b_routes.router)
     app.add_exception_handler(LoyaltyError, _loyalty_error)
     app.add_exception_handler(RequestValidationError, _invalid_request)
     app.add_exception_handler(HTTPException, _http_error)

@@ -349,6 +349,20 @@ class StampCardOut(BaseModel):
     stamped_orders: list[StampedOrderOut] = Field(description="the orders whose stamps are on the current card")
 
 
+class OpenInvoiceOut(BaseModel):
+    invoice_id: str
+    due_on: date
+    owed: str
+    paid: str
+    left_to_pay: str
+
+
+class AccountInvoicesOut(BaseModel):
+    open: list[OpenInvoiceOut] = Field(description="invoices not fully paid")
+    spending_blocked: str | None = Field(description="why points cannot pay for orders now (an overdue invoice)")
+    awaiting_payment: dict[str, str] = Field(description="points of orders waiting for their invoice's payment")
+
+
 class AccountOut(BaseModel):
     code: str
     name: str
@@ -369,6 +383,7 @@ class AccountOut(BaseModel):
     tier: TierOut | None = Field(default=None, description="the tier, its benefits and progress; none without tiers")
     referral: ReferralOut | None = Field(None, description="none when the program has no referral scheme")
     stamp_cards: list[StampCardOut] = Field(default_factory=list, description="the program's stamp cards")
+    invoices: AccountInvoicesOut | None = None
 
 
 class BalanceOut(BaseModel):
@@ -485,6 +500,9 @@ class CloseOut(BaseModel):
     benefits: dict[str, int]
     leaderboards: dict[str, int]
     tiers: TierCloseOut | None = Field(default=None, description="the tier evaluation, when the month ends its period")
+    volume_bonuses: dict[str, dict[str, Any]] = Field(
+        default_factory=dict, description="bonuses whose period this close ended: period, accounts, points"
+    )
     already_closed: bool
 
 

@@ -15,6 +15,7 @@ import typer
 from loyalka.cli import catalog
 from loyalka.cli import tiers as tiers_cli
 from loyalka.cli.audit import attach as attach_audit
+from loyalka.cli.b2b import activity_app
 from loyalka.cli.common import (
     DbOption,
     Encoding,
@@ -46,6 +47,7 @@ attach_audit(app)
 register_engagement(app)
 app.add_typer(catalog.stamps_app, name="stamps")
 app.add_typer(catalog.rewards_app, name="rewards")
+app.add_typer(activity_app, name="activity")
 
 
 @app.callback()

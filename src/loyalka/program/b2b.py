@@ -18,6 +18,10 @@ class Overdue(Strict):
 
 
 class Invoices(Strict):
+    """Invoices that bill orders. An invoice whose orders give no due date is due this many days after it is
+    issued (the account's tier's ``payment_terms_days`` when it has them): 0 means due on receipt."""
+
+    default_due_days: int = Field(default=0, ge=0, le=365)
     overdue: Overdue = Overdue()
 
 

@@ -166,6 +166,8 @@ class EarningRule(Strict):
             raise ValueError("categories, base, min_order and on_payment are for rules with event: order")
         if self.event == "activity" and self.amount.fixed is None:
             raise ValueError("an activity has no sum: its rule earns 'fixed' points")
+        if self.limit is not None and self.event == "order":
+            raise ValueError("'limit' is for rules with event: payment or activity")
         return self
 
 

@@ -13,8 +13,9 @@ from loyalka.domain.money import format_minor
 from loyalka.engine.orders import line_to_dict
 from loyalka.engine.redemption import cap_of
 from loyalka.errors import InvalidInput, RuleViolation
+from loyalka.services.b2b import after_correction
 from loyalka.services.programs import ActiveProgram, version_rules
-from loyalka.services.settlement import order_targets, paid_by_kind, settle
+from loyalka.services.settlement import Recovery, order_targets, paid_by_kind, settle
 from loyalka.storage.ledger_store import Books
 from loyalka.storage.tables import AccountRow, OrderRow
 
@@ -54,6 +55,7 @@ def correct_order(
         )
     before_total, before_version = row.total_minor, row.version
     targets, awaiting = order_targets(rules, account, row, lines, returned)
+    books.recovery = Recovery()
     changes = settle(
         session,
         book=books.get(account.id),
@@ -65,6 +67,7 @@ def correct_order(
         at=now,
         reason=f"order {row.order_ref} corrected to version {order.version}",
         version_id=row.program_version_id,
+        recovery=books.recovery,
     )
     row.lines = [line_to_dict(line) for line in order.lines]
     row.total_minor = order.total_minor
@@ -72,7 +75,10 @@ def correct_order(
     row.content_hash = content_hash(order)
     row.awaiting = awaiting
     row.delivery_on = order.delivery_on
-    row.invoice_ref = order.invoice_ref or row.invoice_ref
+    invoice_before, row.invoice_ref = row.invoice_ref, order.invoice_ref or row.invoice_ref
+    changes += after_correction(session, books, account, row, order, invoice_before=invoice_before, now=now)
+    books.recovery.collect(books.get)
+    books.recovery = None
     from loyalka.services.pipeline import order_changed
 
     features = order_changed(session, account, row, order.event_id, now)

@@ -197,11 +197,11 @@ def post_orders(session: Session, orders: Sequence[OrderIn], *, now: datetime) -
         else:
             _post_known(batch, order, digest, account, row)
     settle_holds(session, batch.books.values(), batch.placed, recorded_at=now)
-    for stages in batch.stages.values():
-        for stage in stages:
-            stage.finish()
     insert_rows(session, EventRow.__table__, batch.events)
     insert_rows(session, OrderRow.__table__, batch.orders)
+    for stages in batch.stages.values():  # the batch's orders are stored: a stage may read and settle them
+        for stage in stages:
+            stage.finish()
     return [replays.get(o.event_id) or batch.results[o.event_id] for o in orders]
 
 

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from loyalka.domain.periods import Period
 from loyalka.program.models import Program
-from loyalka.services import stamps
+from loyalka.services import b2b, invoice_stage, invoices, stamps, volume
 from loyalka.services.order_messages import order_messages
 from loyalka.services.programs import ActiveProgram
 from loyalka.services.referral_rewards import referral_stage
@@ -51,19 +51,24 @@ AccountSection = Callable[[Session, AccountRow, Program, datetime], dict[str, An
 OrderChange = Callable[[Session, AccountRow, OrderRow, str, datetime], dict[str, Any]]
 
 ORDER_STAGES: list[StageFactory] = [
+    invoice_stage.invoice_stage,  # first: an overdue invoice decides whether the order may spend or earn
     tier_stage,
     referral_stage,
     stamps.stamp_stage,
     order_messages,  # last: the thank-you tells what the order earned
 ]
-SPENDING_BLOCKS: list[SpendingBlock] = []
+SPENDING_BLOCKS: list[SpendingBlock] = [
+    invoices.spending_block,
+]
 CLOSE_STEPS: list[CloseStep] = [
     evaluate_tiers,
+    volume.close_volume_bonuses,
 ]
 ACCOUNT_SECTIONS: list[AccountSection] = [
     tier_section,
     referral_section,
     stamps.stamp_card_section,
+    b2b.invoices_section,
 ]
 ORDER_CHANGES: list[OrderChange] = [
     stamps.order_changed,

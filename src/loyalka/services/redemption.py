@@ -166,6 +166,10 @@ def settle_holds(session: Session, books: Iterable[Book], placed: list[PlacedHol
 
 
 def _explain_refusal(limit: Quote, wanted: int, rules: Program, lines: tuple[OrderLine, ...]) -> None:
+    if not limit.kinds and limit.reason:  # the account may not spend at all now (left, an overdue invoice...)
+        raise InsufficientPoints(
+            f"{format_minor(wanted)} asked but nothing can be paid with points now: {limit.reason}", field="amount"
+        )
     spendable_money = sum(points_to_money(rules.point_kinds[k.kind], k.spendable_minor) for k in limit.kinds)
     cap_money = cap_of(rules, lines, [k.kind for k in limit.kinds if k.spendable_minor > 0])
     if wanted > spendable_money:

@@ -17,9 +17,10 @@ from loyalka.domain.money import format_minor
 from loyalka.engine.orders import return_by_line, stored_lines
 from loyalka.errors import NotFound
 from loyalka.services.accounts import lock_accounts
+from loyalka.services.b2b import after_return
 from loyalka.services.events import Outcome, refuse_future, replays_of
 from loyalka.services.programs import active_program, version_rules
-from loyalka.services.settlement import order_targets, settle
+from loyalka.services.settlement import Recovery, order_targets, settle
 from loyalka.storage.ledger_store import Books, persist
 from loyalka.storage.tables import EventRow, OrderRow
 
@@ -48,6 +49,7 @@ def post_return(session: Session, ret: ReturnIn, *, now: datetime) -> Outcome:
     )
     targets, awaiting = order_targets(rules, account, order, lines, returned)
     books = Books(session)
+    books.recovery = Recovery()
     changes = settle(
         session,
         book=books.get(account.id),
@@ -59,11 +61,14 @@ def post_return(session: Session, ret: ReturnIn, *, now: datetime) -> Outcome:
         at=ret.occurred_at,
         reason=f"return of {format_minor(ret.amount_minor)} from order {order.order_ref}",
         version_id=order.program_version_id,
+        recovery=books.recovery,
     )
-    persist(session, books.values(), recorded_at=now)
     order.returned_minor += ret.amount_minor
     order.returned_lines = returned
     order.awaiting = awaiting
+    changes += after_return(session, books, account, order, event_id=ret.event_id, at=ret.occurred_at, now=now)
+    books.recovery.collect(books.get)
+    persist(session, books.values(), recorded_at=now)
     from loyalka.services.pipeline import order_changed
 
     features = order_changed(session, account, order, ret.event_id, ret.occurred_at)

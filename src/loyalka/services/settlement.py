@@ -11,6 +11,7 @@ expired or were forfeited unspent gave the client nothing and are not recovered 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -30,7 +31,7 @@ from loyalka.storage.ledger_store import load_lots
 from loyalka.storage.tables import AccountRow, EntryRow, LotRow, OrderRow
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Change:
     kind: str
     rule: str
@@ -47,6 +48,45 @@ class Change:
             "points": format_points(points, self.decimals),
             "debt": format_points(self.debt_minor, self.decimals),
         }
+
+
+@dataclass(slots=True)
+class _Owed:
+    account: AccountRow
+    kind: str
+    amount_minor: int
+    forgive: bool
+    change: Change
+    entry: dict[str, Any]
+
+
+class Recovery:
+    """What the reductions of one event (a return, a corrected document) found the client had already spent.
+
+    Each reduction first cuts the unspent remainder of its own lots; what it found spent is taken from the
+    client's other open points only once every reduction of the event has cut its own — so no reduction takes
+    points that another is about to revoke (an order's excess must not be paid with a bonus the same return
+    withdraws). What cannot be taken becomes a debt, or is forgiven (``returns.on_shortfall``)."""
+
+    def __init__(self) -> None:
+        self.owed: list[_Owed] = []
+
+    def owe(
+        self, account: AccountRow, kind: str, amount_minor: int, *, forgive: bool, change: Change, **entry: Any
+    ) -> None:
+        if amount_minor > 0:
+            self.owed.append(_Owed(account, kind, amount_minor, forgive, change, entry))
+
+    def collect(self, book_of: Callable[[int], Book]) -> None:
+        for item in self.owed:
+            short = book_of(item.account.id).claw_back([], [item.kind], item.amount_minor, **item.entry)
+            item.change.points_minor -= item.amount_minor - short
+            if short and not item.forgive:
+                item.change.debt_minor += short
+                debts = dict(item.account.debts or {})
+                debts[item.kind] = int(debts.get(item.kind, 0)) + short
+                item.account.debts = debts
+        self.owed.clear()
 
 
 def order_targets(
@@ -98,8 +138,19 @@ def settle(
     at: datetime,
     reason: str,
     version_id: int | None,
+    on_payment: bool = False,
+    recovery: Recovery | None = None,
 ) -> list[Change]:
-    """Apply the difference between ``order.earned`` and ``targets`` (one accrual per rule) to the book."""
+    """Apply the difference between ``order.earned`` and ``targets`` (one accrual per rule) to the book.
+
+    The rules whose points wait for the invoice's payment (``on_payment``) are left alone unless ``on_payment``
+    is set, and then only they are settled: what they may keep depends on the invoice's paid share, which
+    ``services.invoices.release_invoice`` computes whenever a payment, a return or a correction changes it.
+
+    ``recovery``: the event's (see ``Recovery``); without one, what was spent is recovered at once."""
+    own = recovery is None
+    recovery = recovery or Recovery()
+    waiting = {rule.id for rule in rules.earning if rule.on_payment}
     target = {a.rule_id: a for a in targets}
     earned, recovered = dict(order.earned or {}), dict(order.recovered or {})
     kind_of = {rule.id: rule.kind for rule in rules.earning}
@@ -107,9 +158,10 @@ def settle(
         kind_of.setdefault("first_order", rules.triggers.first_order.kind)
     origin = _origin_lots(session, book, order.event_id)
     spent = _spent_by_lot(session, [lot.id for lot in origin if lot.id is not None])
-    debts = dict(account.debts or {})
     changes: list[Change] = []
     for rule_id in sorted(set(earned) | set(target)):
+        if (rule_id in waiting) != on_payment:
+            continue
         before = int(earned.get(rule_id, 0))
         wanted = target.get(rule_id)
         after = wanted.amount_minor if wanted else 0
@@ -133,11 +185,10 @@ def settle(
             changes.append(Change(kind, rule_id, after - before, 0, rules.point_kinds[kind].decimals))
         else:
             lots = [lot for lot in origin if lot.rule_id == rule_id]
-            taken, short, extra = _take_back(
+            cut, excess = _cut(
                 book,
                 lots,
                 spent,
-                kind,
                 after,
                 int(recovered.get(rule_id, 0)),
                 rule_id,
@@ -146,40 +197,42 @@ def settle(
                 at=at,
                 reason=reason,
             )
-            if extra:
-                recovered[rule_id] = int(recovered.get(rule_id, 0)) + extra
-            if rules.returns.on_shortfall == "forgive":
-                short = 0  # dropped: no debt is recorded, and the answer shows none
-            if short:
-                debts[kind] = int(debts.get(kind, 0)) + short
-            changes.append(Change(kind, rule_id, -taken, short, rules.point_kinds[kind].decimals))
+            if excess:
+                recovered[rule_id] = int(recovered.get(rule_id, 0)) + excess
+            change = Change(kind, rule_id, -cut, 0, rules.point_kinds[kind].decimals)
+            recovery.owe(
+                account,
+                kind,
+                excess,
+                forgive=rules.returns.on_shortfall == "forgive",
+                change=change,
+                rule_id=rule_id,
+                event_id=event_id,
+                corrects=order.event_id,
+                at=at,
+                reason=reason,
+            )
+            changes.append(change)
         earned[rule_id] = after
     order.earned = earned
     order.recovered = recovered
-    account.debts = {k: v for k, v in debts.items() if v}
+    if own:
+        recovery.collect(lambda _account_id: book)
     return changes
 
 
-def _take_back(
-    book: Book,
-    lots: list[Lot],
-    spent: dict[int, int],
-    kind: str,
-    after: int,
-    recovered: int,
-    rule_id: str,
-    **entry: Any,
-) -> tuple[int, int, int]:
-    """Returns (points taken back, shortfall, excess newly recovered from other lots)."""
+def _cut(
+    book: Book, lots: list[Lot], spent: dict[int, int], after: int, recovered: int, rule_id: str, **entry: Any
+) -> tuple[int, int]:
+    """Cut the unspent remainder of a rule's own lots down to what ``after`` leaves the client; returns (points
+    cut, points the client had spent beyond ``after`` and that are not recovered yet)."""
     used = sum(spent.get(lot.id or 0, 0) for lot in lots)
     keep_unspent = max(after - used, 0)
     open_left = sum(lot.remaining_minor for lot in lots if not lot.closed)
     cut = max(open_left - keep_unspent, 0)
     if cut:
         book.claw_back(lots, [], cut, rule_id=rule_id, **entry)
-    excess = max(used - after, 0) - recovered
-    short = book.claw_back([], [kind], excess, rule_id=rule_id, **entry) if excess > 0 else 0
-    return cut + max(excess, 0) - short, short, max(excess, 0)
+    return cut, max(max(used - after, 0) - recovered, 0)
 
 
 def _origin_lots(session: Session, book: Book, event_id: str) -> list[Lot]:

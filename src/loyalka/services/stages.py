@@ -7,7 +7,8 @@ stage listed in ``services.pipeline.ORDER_STAGES``:
 1. ``before`` — for each order, before it pays and earns: the tier it earns at (an upgrade happens here),
    whether the account may spend (an overdue invoice) or earn;
 2. ``after`` — for each order, once it is recorded in the book: stamps, referral rewards, invoices;
-3. ``finish`` — once for the batch, before it commits: bulk writes.
+3. ``finish`` — once for the batch, after its orders and events are stored, before it commits: bulk writes
+   (and work on the stored orders, such as releasing points of an invoice paid before its orders came).
 
 A stage works inside the batch's unit of work and must write nothing that the batch could not roll back.
 Its ``after`` may credit other accounts than the order's (a referrer): the batch locks the referrers of its

@@ -139,6 +139,9 @@ class Books:
         self.session = session
         self.books: dict[int, Book] = {}
         self.loaded: set[int] = set()
+        # set by a return or a correction: its reductions recover what the client spent only once all of
+        # them have cut their own lots (services.settlement.Recovery)
+        self.recovery: Any = None
 
     def load(self, account_ids: Iterable[int]) -> None:
         wanted = [i for i in set(account_ids) if i not in self.loaded]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from loyalka.storage import (  # noqa: F401 - each feature module's tables join the metadata
     tables,
     tables_audit,
+    tables_b2b,
     tables_catalog,
     tables_engagement,
     tables_exchange,
