@@ -16,6 +16,7 @@ from starlette.exceptions import HTTPException
 from loyalka import __version__
 from loyalka.api.deps import Context
 from loyalka.api.endpoints import health_router, router
+from loyalka.api.rules_routes import router as rules_router
 from loyalka.domain.periods import utcnow
 from loyalka.errors import LoyaltyError
 from loyalka.storage.database import Database
@@ -40,6 +41,7 @@ TAGS = [
     {"name": "events", "description": "Orders and returns sent by the seller's systems."},
     {"name": "redemptions", "description": "Paying with points: quote, hold, capture or release."},
     {"name": "periods", "description": "Closing a month: activation, expiry, exits, benefits, leaderboards."},
+    {"name": "programs", "description": "The published rules of a program, to attach to a supply contract."},
     {"name": "health", "description": "Liveness."},
 ]
 
@@ -54,6 +56,7 @@ def create_app(database: Database, *, clock: Callable[[], datetime] = utcnow, ap
     app.state.context = Context(database, clock, api_key or None)
     app.include_router(health_router)
     app.include_router(router)
+    app.include_router(rules_router)
     app.add_exception_handler(LoyaltyError, _loyalty_error)
     app.add_exception_handler(RequestValidationError, _invalid_request)
     app.add_exception_handler(HTTPException, _http_error)

@@ -25,6 +25,7 @@ from loyalka.cli.common import (
     say_error,
     shown,
 )
+from loyalka.cli.rules import program_rules
 from loyalka.domain.periods import utcnow
 from loyalka.errors import LoyaltyError
 from loyalka.imports.orders_csv import ImportReport
@@ -36,6 +37,7 @@ account_app = typer.Typer(help="Client accounts.", no_args_is_help=True)
 app.add_typer(program_app, name="program")
 app.add_typer(import_app, name="import")
 app.add_typer(account_app, name="account")
+program_app.command("rules")(program_rules)
 
 
 @app.callback()

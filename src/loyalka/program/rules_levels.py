@@ -1,0 +1,400 @@
+"""Sections of the published rules about standing: tiers and their criteria, volume bonuses, period benefits,
+leaderboards, and staying in the program (``program/tiers.py``, ``engine/close.py``, ``program/b2b.py``)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from loyalka.program.models import Benefit
+from loyalka.program.publication import Units
+from loyalka.program.rules_points import rate_example
+from loyalka.program.rules_spending import tier_name
+from loyalka.program.rules_words import PERIOD_UNITS, Doc, Section, Words, plural_ru
+from loyalka.program.tiers import Criterion, TierBenefits, TierLevel
+from loyalka.program.types import Window
+
+LEVELS = Units(ru=["уровень", "уровня", "уровней"], en=["tier", "tiers"])
+ORDERS_GENITIVE = Units(ru=["заказа", "заказов", "заказов"], en=["order", "orders"])
+BREADTH = {
+    "category": Units(
+        ru=["различной категории", "различных категорий", "различных категорий"],
+        en=["category", "different categories"],
+    ),
+    "sku": Units(
+        ru=["различного артикула", "различных артикулов", "различных артикулов"], en=["SKU", "different SKUs"]
+    ),
+}
+BEST = Units(ru=["лучший участник", "лучших участника", "лучших участников"], en=["best member", "best members"])
+SINCE = {
+    "month": ("с начала текущего календарного месяца", "since the start of the current calendar month"),
+    "quarter": ("с начала текущего календарного квартала", "since the start of the current calendar quarter"),
+    "half_year": ("с начала текущего календарного полугодия", "since the start of the current calendar half-year"),
+    "year": ("с начала текущего календарного года", "since the start of the current calendar year"),
+}
+NEXT_PERIOD = {
+    "month": ("следующий календарный месяц", "the following calendar month"),
+    "quarter": ("следующий календарный квартал", "the following calendar quarter"),
+    "half_year": ("следующее календарное полугодие", "the following calendar half-year"),
+    "year": ("следующий календарный год", "the following calendar year"),
+}
+GROUPS = {
+    "region": ("в каждом регионе", "in each region"),
+    "industry": ("в каждой отрасли", "in each industry"),
+    "all": ("среди всех участников", "among all members"),
+}
+
+
+# --- tiers ---------------------------------------------------------------------------------------------------
+def tiers_section(d: Doc) -> Section | None:
+    w, tiers = d.w, d.program.tiers
+    if tiers is None:
+        return None
+    names = [w.quote(level.name(w.lang)) for level in tiers.levels]
+    count = w.count(len(names), LEVELS)
+    clauses = [
+        w.say(
+            f"В программе {count} участия (от низшего к высшему): {w.join(names)}.",
+            f"The program has {count} (lowest first): {w.join(names)}.",
+        )
+    ]
+    if tiers.entry is not None:
+        entry = tier_name(d, tiers.entry)
+        clauses.append(
+            w.say(
+                f"Уровень {entry} присваивается каждому участнику при вступлении в программу.",
+                f"Every member holds {entry} from joining the program.",
+            )
+        )
+    else:
+        clauses.append(
+            w.say(
+                "До выполнения условий первого уровня участник участвует в программе без уровня.",
+                "Until it meets the criteria of the first tier, a member holds no tier.",
+            )
+        )
+    clauses.extend(_qualify_clause(d, level) for level in tiers.levels if level.qualify is not None)
+    clauses.append(_benefits_clause(d, tiers.levels))
+    clauses.extend(_evaluation_clauses(d))
+    return Section("tiers", w.say("Уровни участия", "Tiers"), clauses)
+
+
+def _qualify_clause(d: Doc, level: TierLevel) -> str:
+    w, criterion = d.w, level.qualify
+    assert criterion is not None
+    name = w.quote(level.name(w.lang))
+    if criterion.all or criterion.any:
+        children = criterion.all or criterion.any or []
+        lead = (
+            w.say(f"Уровень {name} присваивается при выполнении всех условий:", f"{name} requires all of:")
+            if criterion.all
+            else w.say(
+                f"Уровень {name} присваивается при выполнении хотя бы одного из условий:", f"{name} requires any of:"
+            )
+        )
+        items = [f"- {criterion_text(w, child)};" for child in children]
+        items[-1] = items[-1][:-1] + "."
+        return "\n".join([lead, *items])
+    return w.say(
+        f"Уровень {name} присваивается при выполнении условия: {criterion_text(w, criterion)}.",
+        f"{name} requires {criterion_text(w, criterion)}.",
+    )
+
+
+def criterion_text(w: Words, c: Criterion, *, nested: bool = False) -> str:
+    if c.all or c.any:
+        parts = [criterion_text(w, child, nested=True) for child in (c.all or c.any or [])]
+        word = w.say("и", "and") if c.all else w.say("или", "or")
+        text = f" {word} ".join(parts)
+        lead = w.say("одновременно ", "both ") if c.all and not nested and len(parts) == 2 else ""
+        return f"({text})" if nested else lead + text
+    if c.turnover is not None:
+        money, window = w.money(c.turnover.min), window_text(w, c.turnover.window)
+        return w.say(
+            f"покупки на сумму не менее {money} {window} (за вычетом возвратов)",
+            f"purchases of at least {money} {window} (net of returns)",
+        )
+    if c.single_purchase is not None:
+        minor, window = c.single_purchase.min, window_text(w, c.single_purchase.window)
+        if minor % 100 == 1:  # "500000.01": a purchase over 500,000
+            over = w.money(minor - 1)
+            return w.say(
+                f"одна покупка на сумму свыше {over} {window} (за вычетом возвратов по ней)",
+                f"a single purchase over {over} {window} (net of its returns)",
+            )
+        money = w.money(minor)
+        return w.say(
+            f"одна покупка на сумму не менее {money} {window} (за вычетом возвратов по ней)",
+            f"a single purchase of at least {money} {window} (net of its returns)",
+        )
+    if c.orders is not None:
+        orders = w.count(c.orders.min, ORDERS_GENITIVE)
+        return w.say(
+            f"не менее {orders} {window_text(w, c.orders.window)}",
+            f"at least {orders} {window_text(w, c.orders.window)}",
+        )
+    assert c.breadth is not None
+    breadth = w.count(c.breadth.min, BREADTH[c.breadth.by])
+    window = window_text(w, c.breadth.window)
+    return w.say(f"покупки товаров не менее {breadth} {window}", f"purchases in at least {breadth} {window}")
+
+
+def window_text(w: Words, window: Window) -> str:
+    if window.calendar is not None:
+        return w.say(*SINCE[window.calendar])
+    n = window.rolling_months or 0
+    if n == 1:
+        return w.say("за последний месяц", "over the last month")
+    if w.lang == "ru" and plural_ru(n, ["1", "2", "5"]) == "1":
+        return f"за последний {w.months(n)}"
+    return w.say(f"за последние {w.months(n)}", f"over the last {w.months(n)}")
+
+
+def _benefits_clause(d: Doc, levels: list[TierLevel]) -> str:
+    w = d.w
+    show_factor = {level.earn_multiplier for level in levels} != {Decimal(1)}
+    items = []
+    for level in levels:
+        parts = (
+            [
+                w.say(
+                    f"коэффициент начисления {w.factor(level.earn_multiplier)}",
+                    f"earning multiplier {w.factor(level.earn_multiplier)}",
+                )
+            ]
+            if show_factor
+            else []
+        )
+        parts += tier_benefits(w, level.benefits)
+        body = "; ".join(parts) or w.say("без дополнительных привилегий", "no extra benefits")
+        items.append(f"- {w.quote(level.name(w.lang))}: {body};")
+    items[-1] = items[-1][:-1] + "."
+    lead = (
+        w.say("Коэффициенты начисления и привилегии уровней:", "Earning multipliers and benefits of the tiers:")
+        if show_factor
+        else w.say("Привилегии уровней:", "Benefits of the tiers:")
+    )
+    return "\n".join([lead, *items])
+
+
+def tier_benefits(w: Words, benefits: TierBenefits) -> list[str]:
+    parts = []
+    if benefits.free_delivery == "standard":
+        parts.append(w.say("бесплатная доставка", "free delivery"))
+    elif benefits.free_delivery == "express":
+        parts.append(w.say("бесплатная экспресс-доставка", "free express delivery"))
+    if benefits.payment_terms_days is not None:
+        days = w.days(benefits.payment_terms_days)
+        parts.append(w.say(f"отсрочка платежа {days}", f"payment terms of {days}"))
+    if benefits.personal_manager:
+        parts.append(w.say("персональный менеджер", "a personal manager"))
+    if benefits.closed_sales:
+        parts.append(w.say("доступ к закрытым распродажам", "access to closed sales"))
+    if benefits.priority_service:
+        parts.append(w.say("приоритетное обслуживание", "priority service"))
+    parts += [text(w.lang) for text in benefits.other]
+    return parts
+
+
+def _evaluation_clauses(d: Doc) -> list[str]:
+    w, tiers = d.w, d.program.tiers
+    assert tiers is not None
+    at = tiers.evaluation.at
+    clauses = [
+        w.say(
+            f"Уровни пересматриваются при закрытии {w.each_period(at)} по данным на дату закрытия.",
+            f"Tiers are reviewed at the close of {w.each_period(at)} on the figures at that date.",
+        )
+    ]
+    if tiers.evaluation.upgrade == "immediately":
+        which = (
+            w.say(", и этот заказ уже начисляется по новому уровню", ", and that order already earns at the new tier")
+            if tiers.evaluation.upgrade_includes_trigger
+            else w.say(", а этот заказ начисляется по прежнему уровню", "; that order still earns at the old tier")
+        )
+        clauses.append(
+            w.say(
+                f"Если заказ выполняет условия более высокого уровня, уровень повышается сразу{which}.",
+                f"When an order meets the criteria of a higher tier, the tier rises at once{which}.",
+            )
+        )
+    else:
+        clauses.append(w.say("Уровень повышается только при пересмотре.", "A tier rises only at a review."))
+    step = (
+        w.say("на один уровень при каждом пересмотре", "by one tier at each review")
+        if tiers.downgrade.step == "one_level"
+        else w.say("до высшего уровня, условия которого выполнены", "to the highest tier whose criteria are met")
+    )
+    keep = tiers.downgrade.keep_periods
+    if keep:
+        kept = w.periods(keep, at)
+        clauses.append(
+            w.say(
+                f"Если при пересмотре условия текущего уровня не выполнены, уровень сохраняется ещё {kept}, а затем понижается {step}.",
+                f"When a review finds the criteria of the current tier unmet, the tier is kept for {kept} more and then lowered {step}.",
+            )
+        )
+    else:
+        clauses.append(
+            w.say(
+                f"Если при пересмотре условия текущего уровня не выполнены, уровень понижается {step}.",
+                f"When a review finds the criteria of the current tier unmet, the tier is lowered {step}.",
+            )
+        )
+    return clauses
+
+
+# --- volume bonuses, benefits, leaderboards, membership ----------------------------------------------------
+def volume_section(d: Doc) -> Section | None:
+    w, program = d.w, d.program
+    if not program.volume_bonuses:
+        return None
+    clauses = []
+    for bonus in program.volume_bonuses:
+        unit = PERIOD_UNITS[bonus.period]
+        noun_ru, noun_en = unit.ru[0], unit.en[0]
+        kind = (
+            w.say(f" баллами {w.kind_name(bonus.kind)}", f" in {w.kind_name(bonus.kind)}")
+            if len(program.point_kinds) > 1
+            else ""
+        )
+        items = [f"- {w.say('от', 'from')} {w.money(b.from_)} — {w.percent(b.percent)};" for b in bonus.brackets]
+        items[-1] = items[-1][:-1] + "."
+        lead = w.say(
+            f"При закрытии {w.each_period(bonus.period)} участнику, чьи покупки за {noun_ru} (за вычетом возвратов) "
+            f"достигли порога, начисляется бонус{kind} по ставке наивысшего достигнутого порога на всю сумму покупок "
+            f"за {noun_ru}:",
+            f"At the close of {w.each_period(bonus.period)}, a member whose purchases in the {noun_en} (net of returns) "
+            f"reach a bracket earns a bonus{kind} at the rate of the highest bracket reached on all its purchases of the "
+            f"{noun_en}:",
+        )
+        first = bonus.brackets[0].percent
+        notes = [
+            w.say(
+                f"Бонус начисляется в баллах: по ставке {w.percent(first)} {rate_example(d, bonus.kind, first)}.",
+                f"The bonus is in points: at {w.percent(first)}, {rate_example(d, bonus.kind, first)}.",
+            )
+        ]
+        if bonus.categories:
+            cats = w.categories(bonus.categories)
+            notes.append(
+                w.say(f"Учитываются покупки позиций категорий {cats}.", f"Only lines of categories {cats} count.")
+            )
+        if bonus.net_of_rules:
+            refs = [d.rule_ref(r) for r in bonus.net_of_rules]
+            word = w.say("п." if len(refs) == 1 else "пп.", "clause" if len(refs) == 1 else "clauses")
+            notes.append(
+                w.say(
+                    f"Из бонуса вычитаются баллы, уже начисленные за покупки этого периода по {word} {w.join(refs)}.",
+                    f"Points already earned on the period's purchases under {word} {w.join(refs)} are deducted.",
+                )
+            )
+        clauses += ["\n".join([lead, *items]), " ".join(notes)]
+    return Section("volume", w.say("Бонус за объём закупок", "Volume bonus"), clauses)
+
+
+def benefits_section(d: Doc) -> Section | None:
+    w, program = d.w, d.program
+    if not program.benefits:
+        return None
+    groups: dict[tuple[str, int], list[Benefit]] = {}
+    for benefit in program.benefits:
+        groups.setdefault((benefit.qualify.period, benefit.qualify.min_points_earned), []).append(benefit)
+    clauses = []
+    for (period, minimum), benefits in groups.items():
+        if len(program.point_kinds) == 1:
+            points = w.points(next(iter(program.point_kinds)), minimum)
+        else:
+            points = w.any_points(minimum) + w.say(" всех видов в сумме", " of all kinds together")
+        items = [f"- {b.name(w.lang)};" for b in benefits]
+        items[-1] = items[-1][:-1] + "."
+        lead = w.say(
+            f"Если участнику {w.in_period(period)} начислено {points} или больше, на {NEXT_PERIOD[period][0]} он получает:",
+            f"A member that earns {points} or more {w.in_period(period)} receives for {NEXT_PERIOD[period][1]}:",
+        )
+        clauses.append("\n".join([lead, *items]))
+    if program.membership.stay_threshold is not None:
+        clauses.append(
+            w.say(
+                "Участник, выбывающий из программы при закрытии месяца, привилегий по его итогам не получает.",
+                "A member that leaves the program at a month's close receives no benefits for that month.",
+            )
+        )
+    return Section("benefits", w.say("Привилегии по итогам периода", "Benefits for the next period"), clauses)
+
+
+def leaderboards_section(d: Doc) -> Section | None:
+    w, program = d.w, d.program
+    if not program.leaderboards:
+        return None
+    clauses = []
+    for board in program.leaderboards:
+        unit = PERIOD_UNITS[board.period]
+        best = w.count(board.top, BEST)
+        group = w.say(*GROUPS[board.group_by])
+        text = w.say(
+            f"{w.quote(board.name(w.lang))}: по итогам {w.each_period(board.period)} определяются {best} {group} по сумме покупок за {unit.ru[0]} (за вычетом возвратов).",
+            f"{w.quote(board.name(w.lang))}: for {w.each_period(board.period)}, the top {board.top} members {group} by purchases in the {unit.en[0]} (net of returns).",
+        )
+        if board.prizes:
+            places = [
+                w.say(f"{i}-е место — {p(w.lang)}", f"place {i}: {p(w.lang)}")
+                for i, p in enumerate(board.prizes, start=1)
+            ]
+            text += w.say(" Призы: ", " Prizes: ") + "; ".join(places) + "."
+        clauses.append(text)
+    clauses.append(
+        w.say(
+            "Итоги подводятся при закрытии последнего месяца периода среди участников с покупками за период; при "
+            "равенстве сумм выше ставится участник, раньше зарегистрированный в программе.",
+            "The ranking is made at the close of the period's last month among members with purchases in it; on a tie, "
+            "the member registered in the program earlier ranks higher.",
+        )
+    )
+    return Section("leaderboards", w.say("Рейтинги участников", "Leaderboards"), clauses)
+
+
+def membership_section(d: Doc) -> Section | None:
+    w, membership = d.w, d.program.membership
+    threshold = membership.stay_threshold
+    if threshold is None:
+        return None
+    money = w.money(threshold.min_purchases)
+    sentences = [
+        w.say(
+            f"Участник, покупки которого {w.in_period(threshold.period)} (за вычетом возвратов) составили менее {money}, выбывает из программы при закрытии этого месяца.",
+            f"A member whose purchases {w.in_period(threshold.period)} (net of returns) are under {money} leaves the program at that month's close.",
+        )
+    ]
+    if membership.grace_periods:
+        n = membership.grace_periods
+        first = "Первый" if plural_ru(n, ["1", "2", "5"]) == "1" else "Первые"
+        sentences.append(
+            w.say(
+                f"{first} {w.months(n)} после вступления в программу это условие не применяется.",
+                f"The threshold does not apply during the first {w.months(n)} after joining.",
+            )
+        )
+    clauses = [" ".join(sentences)]
+    clauses.append(
+        w.say(
+            "Неиспользованные баллы выбывшего участника аннулируются при его выбытии; его заказы баллов не приносят.",
+            "The unspent points of a member that leaves are written off when it leaves; its orders earn nothing.",
+        )
+        if membership.on_exit == "forfeit"
+        else w.say(
+            "Выбывший участник может использовать накопленные баллы до истечения их срока действия; его заказы баллов не приносят.",
+            "A member that leaves may spend its points until they expire; its orders earn nothing.",
+        )
+    )
+    clauses.append(
+        w.say(
+            f"Выбывший участник снова становится участником программы при закрытии месяца, в котором его покупки составили {money} или больше.",
+            f"A member that left rejoins at the close of a month in which its purchases reach {money}.",
+        )
+        if membership.rejoin
+        else w.say(
+            "Выбывший участник не восстанавливается в программе автоматически.",
+            "A member that left does not rejoin automatically.",
+        )
+    )
+    return Section("membership", w.say("Участие в программе", "Membership"), clauses)
