@@ -253,7 +253,7 @@ def volume_section(d: Doc) -> Section | None:
         unit = PERIOD_UNITS[bonus.period]
         noun_ru, noun_en = unit.ru[0], unit.en[0]
         kind = (
-            w.say(f" баллами {w.kind_name(bonus.kind)}", f" in {w.kind_name(bonus.kind)}")
+            w.say(f" в баллах вида {w.kind_name(bonus.kind)}", f" in {w.kind_name(bonus.kind)}")
             if len(program.point_kinds) > 1
             else ""
         )
@@ -276,8 +276,12 @@ def volume_section(d: Doc) -> Section | None:
         ]
         if bonus.categories:
             cats = w.categories(bonus.categories)
+            one = len(bonus.categories) == 1
             notes.append(
-                w.say(f"Учитываются покупки позиций категорий {cats}.", f"Only lines of categories {cats} count.")
+                w.say(
+                    f"Учитываются покупки позиций {'категории' if one else 'категорий'} {cats}.",
+                    f"Only lines of {'category' if one else 'categories'} {cats} count.",
+                )
             )
         if bonus.net_of_rules:
             refs = [d.rule_ref(r) for r in bonus.net_of_rules]
@@ -301,15 +305,16 @@ def benefits_section(d: Doc) -> Section | None:
         groups.setdefault((benefit.qualify.period, benefit.qualify.min_points_earned), []).append(benefit)
     clauses = []
     for (period, minimum), benefits in groups.items():
-        if len(program.point_kinds) == 1:
-            points = w.points(next(iter(program.point_kinds)), minimum)
-        else:
-            points = w.any_points(minimum) + w.say(" всех видов в сумме", " of all kinds together")
+        several = len(program.point_kinds) > 1
+        points = w.any_points(minimum) if several else w.points(next(iter(program.point_kinds)), minimum)
+        of_all = w.say(" всех видов", " of all kinds") if several else ""
         items = [f"- {b.name(w.lang)};" for b in benefits]
         items[-1] = items[-1][:-1] + "."
         lead = w.say(
-            f"Если участнику {w.in_period(period)} начислено {points} или больше, на {NEXT_PERIOD[period][0]} он получает:",
-            f"A member that earns {points} or more {w.in_period(period)} receives for {NEXT_PERIOD[period][1]}:",
+            f"Если сумма баллов{of_all}, начисленных участнику {w.in_period(period)}, составляет {points} или "
+            f"больше, на {NEXT_PERIOD[period][0]} он получает:",
+            f"A member that earns {points}{of_all} or more {w.in_period(period)} receives for "
+            f"{NEXT_PERIOD[period][1]}:",
         )
         clauses.append("\n".join([lead, *items]))
     if program.membership.stay_threshold is not None:
@@ -330,10 +335,14 @@ def leaderboards_section(d: Doc) -> Section | None:
     for board in program.leaderboards:
         unit = PERIOD_UNITS[board.period]
         best = w.count(board.top, BEST)
+        verb = plural_ru(board.top, ["определяется", "определяются", "определяются"])
+        top = "the best member" if board.top == 1 else f"the top {board.top} members"
         group = w.say(*GROUPS[board.group_by])
         text = w.say(
-            f"{w.quote(board.name(w.lang))}: по итогам {w.each_period(board.period)} определяются {best} {group} по сумме покупок за {unit.ru[0]} (за вычетом возвратов).",
-            f"{w.quote(board.name(w.lang))}: for {w.each_period(board.period)}, the top {board.top} members {group} by purchases in the {unit.en[0]} (net of returns).",
+            f"{w.quote(board.name(w.lang))}: по итогам {w.each_period(board.period)} {verb} {best} {group} по сумме "
+            f"покупок за {unit.ru[0]} (за вычетом возвратов).",
+            f"{w.quote(board.name(w.lang))}: at the close of {w.each_period(board.period)}, {top} {group} by "
+            f"purchases in the {unit.en[0]} (net of returns) {'is' if board.top == 1 else 'are'} named.",
         )
         if board.prizes:
             places = [

@@ -43,8 +43,8 @@ ACTIVITIES = {
 ROUNDING = {
     "down": ("в меньшую сторону", "down"),
     "up": ("в большую сторону", "up"),
-    "half_up": ("по математическим правилам (половина — в большую сторону)", "to the nearest, a half going up"),
-    "half_even": ("до ближайшего, половина — к чётному (банковское округление)", "to the nearest, a half to even"),
+    "half_up": ("по правилам математического округления", "half up"),
+    "half_even": ("по правилам банковского округления (половина — к чётному)", "half to even"),
 }
 PRECISION = {0: ("целого числа", "whole points"), 1: ("десятых", "tenths"), 2: ("сотых", "hundredths")}
 
@@ -207,8 +207,10 @@ def _rule_clause(d: Doc, rule: EarningRule) -> str:
     if rule.base == "margin":
         sentences.append(
             w.say(
-                "Позиции, себестоимость которых не передана, по этому правилу баллов не приносят.",
-                "Lines sent without a cost price earn nothing under this rule.",
+                "Валовая прибыль позиции — её сумма за вычетом себестоимости; позиции, себестоимость которых не "
+                "передана, по этому правилу баллов не приносят.",
+                "A line's gross margin is its amount less its cost price; lines sent without a cost price earn "
+                "nothing under this rule.",
             )
         )
     if rule.when:
@@ -246,10 +248,7 @@ def _base(d: Doc, rule: EarningRule) -> tuple[str, str]:
         f"the order's lines of {'category' if len(cats) == 1 else 'categories'} {w.categories(cats)}" if cats else ""
     )
     if rule.base == "margin":
-        return (
-            f"валовой прибыли {where_ru} (сумма позиции за вычетом её себестоимости)",
-            f"the gross margin of {where_en or 'the order lines'} (line amount less its cost price)",
-        )
+        return f"валовой прибыли {where_ru}", f"the gross margin of {where_en or 'the order lines'}"
     return (f"суммы {where_ru}" if cats else "суммы заказа"), (where_en or "the order total")
 
 
@@ -327,7 +326,7 @@ def _multiplier_and_rounding(d: Doc, rule: EarningRule) -> list[str]:
         sentences.append(
             w.say(
                 f"Количество баллов по {each[0]} округляется до {precision[0]} {mode[0]}.",
-                f"The points of {each[1]} are rounded {mode[1]} to {precision[1]}.",
+                f"The points of {each[1]} are rounded to {precision[1]} ({mode[1]}).",
             )
         )
     return sentences
@@ -349,8 +348,11 @@ def _condition(w: Words, rule: EarningRule) -> str:
 
 
 FIELDS = {
-    "order.total": ("сумма заказа в копейках", "the order total in kopecks (cents)"),
-    "order.points_paid": ("часть заказа, оплаченная баллами, в копейках", "the part paid with points, in kopecks"),
+    "order.total": ("сумма заказа в сотых долях валюты (копейках)", "the order total in hundredths (kopecks, cents)"),
+    "order.points_paid": (
+        "часть заказа, оплаченная баллами, в сотых долях валюты",
+        "the part of the order paid with points, in hundredths",
+    ),
     "order.categories": ("категории позиций заказа", "the categories of the order's lines"),
     "order.skus": ("артикулы позиций заказа", "the SKUs of the order's lines"),
     "order.lines": ("число позиций заказа", "the number of order lines"),

@@ -36,9 +36,7 @@ def spending_section(d: Doc) -> Section:
         if cap is None:
             continue
         subject = (
-            w.say(f"Баллами {w.kind_name(name)}", f"Points {w.kind_name(name)}")
-            if several
-            else w.say("Баллами", "Points")
+            w.say(f"Баллами вида {w.kind_name(name)}", w.kind_name(name)) if several else w.say("Баллами", "Points")
         )
         clauses.append(w.say(f"{subject} можно оплатить не более {cap}.", f"{subject} may pay at most {cap}."))
     overall = _cap(w, program.spending.max_order_share, program.spending.categories)
@@ -135,7 +133,10 @@ def transfers_section(d: Doc) -> Section | None:
         what = w.say("баллы", "points")
     else:
         names = w.join([w.kind_name(k) for k in kinds])
-        what = w.say(f"баллы {'вида' if len(kinds) == 1 else 'видов'} {names}", f"points of the {names} kind(s)")
+        what = w.say(
+            f"баллы {'вида' if len(kinds) == 1 else 'видов'} {names}",
+            f"points of the {names} {'kind' if len(kinds) == 1 else 'kinds'}",
+        )
 
     def points(minor: int) -> str:
         return w.points(kinds[0], minor) if len(kinds) == 1 else w.any_points(minor)

@@ -242,4 +242,4 @@ class Doc:
     def rule_ref(self, rule_id: str) -> str:
         """The clause of an earning rule: the rules are the first clauses of the earning section, in file order."""
         index = next(i for i, rule in enumerate(self.program.earning) if rule.id == rule_id)
-        return f"{self.numbers['earning']}.{index + 1}"
+        return f"{self.numbers.get('earning', 0)}.{index + 1}"  # 0 only in the first pass, which counts sections
