@@ -4,6 +4,7 @@ section renders; the figures agree with what the engine computes from the same c
 from __future__ import annotations
 
 from datetime import datetime
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -82,7 +83,7 @@ def test_autoservice_case1_rules_in_russian() -> None:
         "Баллы действуют 3 месяца с момента, когда стали доступны для оплаты",
         "Минимальное начисление за первый заказ участника в программе — 1 000 бонусных баллов",
         "В день рождения каждого контактного лица участника на счёт участника начисляется 2 000 премиум-баллов",
-        "Акционные позиции заказа баллами не оплачиваются",
+        "Акционные позиции заказа баллами не оплачиваются и в расчёт ограничений не включаются",
         "сначала списываются «Премиум-баллы», затем «Бонусные баллы»",
         "Участник может передать баллы вида «Бонусные баллы» другому участнику программы. Минимальная сумма одной "
         "передачи — 100 бонусных баллов. Максимальная сумма одной передачи — 5 000 бонусных баллов. Лимит отправки "
@@ -102,7 +103,7 @@ def test_autoservice_case1_rules_in_english() -> None:
         "never expire",
         "A member's first order in the program earns at least 1,000 bonus points",
         "the member earns 2,000 premium points",
-        "Promotional lines cannot be paid with points",
+        "Promotional lines cannot be paid with points and do not count towards the caps",
         "The smallest transfer is 100 bonus points. The largest transfer is 5,000 bonus points. One member may send "
         "at most 10,000 bonus points in a calendar month.",
     )
@@ -256,222 +257,7 @@ def test_the_labour_caps_in_the_text_are_the_engines_caps() -> None:
 
 
 # --- every section, no section ------------------------------------------------------------------------------
-FULL = """program:
-  code: everything
-  name: {ru: "Всё включено", en: "All inclusive"}
-  currency: USD
-  timezone: Asia/Almaty
-  description: {ru: "Программа, в которой заполнен каждый раздел.", en: "A program with every section filled."}
-
-publication:
-  categories:
-    steel: {ru: "Сталь", en: "steel"}
-  units:
-    bonus: {ru: ["бонус", "бонуса", "бонусов"], en: ["bonus", "bonuses"]}
-  notice_days: 21
-  clauses:
-    - {ru: "Споры разрешаются в арбитражном суде.", en: "Disputes go to the commercial court."}
-
-point_kinds:
-  bonus:
-    name: {ru: "Бонусы", en: "Bonuses"}
-    decimals: 1
-    value_per_point: "0.50"
-    activation: {after: next_period, period: quarter}
-    expiry:
-      after: end_of_period
-      period: year
-      by_tier:
-        top: {after: days, days: 400}
-    redemption: {max_order_share: "100%", categories: [steel, pipes]}
-  extra:
-    name: {ru: "Доп. баллы", en: "Extra points"}
-    decimals: 2
-    activation: {after: immediately}
-    expiry: {after: end_of_next_period, period: half_year}
-    redemption: {max_order_share: "30%"}
-
-earning:
-  - id: margin
-    kind: bonus
-    categories: [steel, pipes]
-    include_promo: false
-    base: margin
-    min_order: "250.50"
-    amount: {percent: "2.5%", rounding: half_even}
-    when: 'account.region == "Алматы" && order.total > 100'
-    on_payment: true
-    limit: {period: half_year, count: 3}
-  - id: flat
-    kind: extra
-    amount: {fixed: "5.25", rounding: up}
-    tier_multiplier: false
-  - id: paid
-    kind: extra
-    event: payment
-    amount: {step: {every: "1000.00", points: "2.5"}, rounding: half_up}
-  - id: paid-flat
-    kind: bonus
-    event: payment
-    amount: {fixed: "1"}
-  - id: learning
-    kind: extra
-    event: activity
-    activities: [training, survey]
-    amount: {fixed: "21"}
-    limit: {period: year, count: 22}
-
-spending:
-  kind_order: [extra, bonus]
-  lot_order: oldest_first
-  earn_on_points_paid: true
-  max_order_share: "40%"
-  hold_ttl_s: 600
-
-returns: {on_shortfall: forgive}
-
-membership:
-  stay_threshold: {period: month, min_purchases: "1000.00"}
-  grace_periods: 21
-  on_exit: keep_until_expiry
-  rejoin: false
-
-benefits:
-  - id: lounge
-    name: {ru: "Доступ в клиентский зал", en: "Client lounge access"}
-    qualify: {period: month, min_points_earned: "1.00"}
-
-leaderboards:
-  - id: industry-year
-    name: {ru: "Лучшие по отраслям", en: "Best by industry"}
-    period: year
-    group_by: industry
-    top: 1
-    prizes:
-      - {ru: "Поездка на завод", en: "A factory trip"}
-      - {ru: "Кубок", en: "A cup"}
-  - id: all-half
-    name: {ru: "Общий рейтинг", en: "Overall"}
-    period: half_year
-    group_by: all
-    top: 22
-
-tiers:
-  evaluation: {at: half_year, upgrade: at_close, upgrade_includes_trigger: false}
-  downgrade: {keep_periods: 0, step: to_qualified}
-  levels:
-    - id: base
-      name: {ru: "Базовый", en: "Base"}
-      earn_multiplier: "1.25"
-      qualify:
-        orders: {min: 1, window: {calendar: month}}
-    - id: top
-      name: {ru: "Высший", en: "Top"}
-      earn_multiplier: "3"
-      qualify:
-        all:
-          - breadth: {min: 21, by: sku, window: {rolling_months: 21}}
-          - any:
-              - single_purchase: {min: "70000.00", window: {rolling_months: 1}}
-              - turnover: {min: "1234567.89", window: {calendar: half_year}}
-      benefits:
-        free_delivery: express
-        payment_terms_days: 1
-        personal_manager: true
-        closed_sales: true
-        priority_service: true
-        other: [{ru: "Именная табличка", en: "A name plate"}]
-
-triggers:
-  first_order: {kind: extra, at_least: "10.00", message: hello}
-  birthday: {kind: bonus, points: "2.5", roles: [director, buyer], message: hello}
-  anniversary: {kind: extra, points: "3.00", of: founded}
-  inactivity: {kind: extra, points: "4.00", after_days: 91, message: hello}
-  expiry_reminder: {days_before: 2, min_points: "1.00", message: hello}
-  welcome_message: hello
-  tier_change_message: hello
-  order_message: hello
-
-messages:
-  hello:
-    subject: {ru: "Привет, {company}", en: "Hello, {company}"}
-    body: {ru: "{points}", en: "{points}"}
-
-segments:
-  - id: south
-    name: {ru: "Юг", en: "South"}
-    filter:
-      regions: ["Алматы"]
-      when: 'account.industry == "steel"'
-      purchases: {window_days: 90, min: "1.00"}
-
-campaigns:
-  - id: spring
-    name: {ru: "Весна", en: "Spring"}
-    segment: south
-    grant: {kind: extra, points: "1.00"}
-    message: hello
-
-grants:
-  - id: migration
-    name: {ru: "Перенос карты", en: "Card moved"}
-    grant: {kind: bonus, points: "1.0"}
-
-codes:
-  - id: club
-    name: {ru: "Клубная карта", en: "Club card"}
-    grant: {kind: extra, points: "2.00"}
-    format: '^[A-Z]{4}$'
-    issued_only: true
-    per_account: 3
-
-transfers:
-  kinds: [bonus, extra]
-  min: "1.00"
-  max_per_transfer: "2.00"
-  max_per_month: "3.00"
-  period: quarter
-  exclude_tags: [staff, frozen]
-
-referrals:
-  referrer: {kind: extra, points: "7.00"}
-
-stamp_cards:
-  - id: card
-    name: {ru: "Карта 2×1", en: "2x1 card"}
-    columns: 2
-    cells: 1
-    stamp: {when: 'order.lines > 2'}
-    gifts:
-      - default: {ru: "Ручка", en: "A pen"}
-      - default: {ru: "Кружка", en: "A mug"}
-        by_tier:
-          top: {ru: "Термос", en: "A flask"}
-
-rewards:
-  - id: mug
-    name: {ru: "Кружка", en: "A mug"}
-    type: gift
-    price: {kind: extra, points: "1.50"}
-    stock: 0
-    tiers: [top]
-    description: {ru: "Фирменная кружка.", en: "A branded mug."}
-
-invoices:
-  overdue: {grace_days: 0, block_spending: false, block_earning: true}
-
-volume_bonuses:
-  - id: year-volume
-    kind: extra
-    period: year
-    categories: [steel]
-    net_of_rules: [flat, paid]
-    brackets:
-      - {from: "10.00", percent: "0.25%"}
-
-adjustments:
-  limits: {clerk: "10.00", boss: null}
-"""
+FULL = (Path(__file__).parent / "every_section.yaml").read_text(encoding="utf-8")
 
 MINIMAL = """
 program: {code: minimal, name: {ru: "Минимум", en: "Minimum"}}

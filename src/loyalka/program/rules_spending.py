@@ -52,7 +52,10 @@ def spending_section(d: Doc) -> Section:
             )
         )
     clauses.append(
-        w.say("Акционные позиции заказа баллами не оплачиваются.", "Promotional lines cannot be paid with points.")
+        w.say(
+            "Акционные позиции заказа баллами не оплачиваются и в расчёт ограничений не включаются.",
+            "Promotional lines cannot be paid with points and do not count towards the caps.",
+        )
     )
     if several:
         names = [w.kind_name(kind) for kind in program.kind_order]

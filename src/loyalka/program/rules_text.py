@@ -19,16 +19,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date
+from typing import cast
 
 from loyalka.program.models import Program
 from loyalka.program.rules_extras import occasions_section, referrals_section, stamp_cards_section
-from loyalka.program.rules_levels import (
-    benefits_section,
-    leaderboards_section,
-    membership_section,
-    tiers_section,
-    volume_section,
-)
+from loyalka.program.rules_levels import tiers_section
+from loyalka.program.rules_periods import benefits_section, leaderboards_section, membership_section, volume_section
 from loyalka.program.rules_points import earning_section, kinds_section
 from loyalka.program.rules_spending import (
     invoices_section,
@@ -57,7 +53,7 @@ def render_rules(
     stored version) go into the heading."""
     if lang not in LANGS:
         raise ValueError(f"unknown language {lang!r}; use one of {', '.join(LANGS)}")
-    words = Words(lang, program)  # type: ignore[arg-type] - checked just above
+    words = Words(cast(Lang, lang), program)
     present = [s for s in (build(Doc(words, {})) for build in SECTIONS) if s is not None]
     numbers = {section.key: i for i, section in enumerate(present, start=1)}
     doc = Doc(words, numbers)
