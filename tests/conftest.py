@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import create_engine, make_url, text
 
 from loyalka.storage.database import Database
-from loyalka.storage.tables import Base
+from loyalka.storage.schema import metadata  # every table, the features' too
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "examples"
@@ -67,13 +67,29 @@ def _databases(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, D
 
 
 def empty(database: Database) -> None:
-    tables = [t.name for t in reversed(Base.metadata.sorted_tables)]
+    """Empty every table. The append-only guards (triggers refusing UPDATE, DELETE, TRUNCATE on the ledger's
+    entries and the audit log) are lifted for the cleanup only, inside its transaction: on PostgreSQL they are
+    disabled and enabled again, on SQLite dropped and recreated from their own stored definitions."""
+    tables = [t.name for t in reversed(metadata.sorted_tables)]
     with database.engine.begin() as conn:
         if database.dialect == "postgresql":
+            guarded = conn.execute(
+                text("SELECT DISTINCT tgrelid::regclass::text FROM pg_trigger WHERE NOT tgisinternal")
+            ).scalars()
+            guarded = sorted(guarded)
+            for name in guarded:
+                conn.exec_driver_sql(f"ALTER TABLE {name} DISABLE TRIGGER USER")
             conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+            for name in guarded:
+                conn.exec_driver_sql(f"ALTER TABLE {name} ENABLE TRIGGER USER")
         else:
+            triggers = conn.exec_driver_sql("SELECT name, sql FROM sqlite_master WHERE type = 'trigger'").all()
+            for name, _ in triggers:
+                conn.exec_driver_sql(f'DROP TRIGGER "{name}"')
             for name in tables:
                 conn.execute(text(f"DELETE FROM {name}"))
+            for _, sql in triggers:
+                conn.exec_driver_sql(sql)
 
 
 @pytest.fixture(params=BACKENDS)

@@ -427,3 +427,24 @@ def test_an_api_key_when_configured_guards_every_v1_route_but_not_health_or_docs
         assert client.get("/docs").status_code == 200
         spec = client.get("/openapi.json").json()
     assert "APIKeyHeader" in spec["components"]["securitySchemes"]
+
+
+def test_a_preview_shows_what_an_order_would_earn_and_pay_and_records_nothing(salon: TestClient, clock: Clock) -> None:
+    october(salon, clock)
+    clock.now = moscow(2026, 11, 10, 12)
+    body = {"account": "SALON-1", "order_total": "6000.00"}
+    plain = salon.post("/v1/orders/preview", json=body)
+    assert plain.status_code == 200, plain.text
+    answer = plain.json()
+    assert answer["may_pay_with_points"] == "900.00" and answer["pays_with_points"] == "0.00"
+    assert answer["earns"][0]["points"] == "600.00"
+    assert answer["earns"][0]["available_from"] == "2026-11-30T21:00:00Z"  # 1 December, Moscow
+    paying = salon.post("/v1/orders/preview", json={**body, "pay_with_points": True}).json()
+    assert paying["pays_with_points"] == "900.00" and paying["earns"][0]["points"] == "510.00"
+    assert bonus(salon)["spendable"] == "1200.00"  # nothing was held or spent
+    assert_error(
+        salon.post("/v1/orders/preview", json={"account": "NOPE", "order_total": "1"}),
+        404,
+        "account_not_found",
+        "account",
+    )

@@ -11,10 +11,11 @@ from loyalka.domain.accounts import AccountIn
 from loyalka.services.accounts import create_account
 from loyalka.services.programs import load_program
 from loyalka.storage.database import Database, reset_schema
-from loyalka.storage.tables import AccountRow, Base
+from loyalka.storage.schema import metadata
+from loyalka.storage.tables import AccountRow
 from tests.conftest import EXAMPLES, moscow
 
-MODEL_TABLES = set(Base.metadata.tables)
+MODEL_TABLES = set(metadata.tables)
 
 
 def tables(db: Database) -> set[str]:
@@ -54,10 +55,10 @@ def test_downgrade_to_base_and_upgrade_to_head_recreates_the_models_schema(db: D
     assert tables(db) == MODEL_TABLES
     assert revision(db) == head
     assert schema(db) == migrated
-    for name, table in Base.metadata.tables.items():
+    for name, table in metadata.tables.items():
         assert {c[0] for c in schema(db)[name][0]} == {c.name for c in table.columns}, name
     with db.engine.connect() as conn:  # the migrations and the models describe the same schema
-        assert compare_metadata(MigrationContext.configure(conn), Base.metadata) == []
+        assert compare_metadata(MigrationContext.configure(conn), metadata) == []
 
 
 def test_migrating_an_up_to_date_database_twice_changes_nothing(db: Database) -> None:

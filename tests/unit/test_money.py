@@ -235,3 +235,22 @@ def test_rounding_down_never_exceeds_the_exact_product_and_up_never_falls_below(
     assert up - down in (0, 1)
     assert down <= apply_rate(base, rate, "half_up") <= up
     assert down <= apply_rate(base, rate, "half_even") <= up
+
+
+def test_points_are_shown_with_their_kinds_decimals() -> None:
+    from loyalka.domain.money import format_points
+
+    assert format_points(123450, 2) == "1234.50"
+    assert format_points(1234, 0) == "1234"
+    assert format_points(-5, 0) == "-5"
+    assert format_points(12345, 1) == "1234.5"
+
+
+def test_points_with_more_decimals_than_their_kind_are_refused() -> None:
+    from loyalka.domain.money import parse_points
+
+    assert parse_points("1500", 0) == 1500
+    assert parse_points("15.50", 2) == 1550
+    with pytest.raises(InvalidInput) as refused:
+        parse_points("15.5", 0)
+    assert refused.value.code == "invalid_points"

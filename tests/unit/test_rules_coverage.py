@@ -134,7 +134,7 @@ KNOWN = {
     "Overdue": {"block_earning", "block_spending", "grace_days"},
     "VolumeBonus": {"brackets", "categories", "id", "kind", "net_of_rules", "period"},
     "Bracket": {"from_", "percent"},
-    "Adjustments": {"approver_roles", "limits"},
+    "Adjustments": {"approver_roles", "limits", "net_debts", "reason_min_chars"},
     "Publication": {"categories", "clauses", "notice_days", "units"},
     "Units": {"en", "ru"},
 }

@@ -147,8 +147,8 @@ def test_wholesale_rules_in_russian() -> None:
         "В программе 3 уровня участия (от низшего к высшему): «Серебряный», «Золотой» и «Платиновый (Премиум)».",
         "Уровень «Золотой» присваивается при выполнении хотя бы одного из условий:\n"
         "- покупки на сумму не менее 1 000 000 ₽ за последние 12 месяцев (за вычетом возвратов);\n"
-        "- одновременно не менее 24 заказов за последние 12 месяцев и покупки товаров не менее 5 различных "
-        "категорий за последние 12 месяцев.",
+        "- одновременно не менее 24 заказов за последние 12 месяцев (не считая полностью возвращённых) и покупки "
+        "товаров не менее 5 различных категорий за последние 12 месяцев.",
         "- «Золотой»: коэффициент начисления 1,5; бесплатная доставка; отсрочка платежа 14 дней; персональный "
         "менеджер; доступ к закрытым распродажам;",
         "- «Платиновый (Премиум)»: коэффициент начисления 2; бесплатная экспресс-доставка; отсрочка платежа 30 дней",
@@ -178,7 +178,8 @@ def test_wholesale_rules_in_english() -> None:
         "Paying an invoice earns 0.5% of the sum paid",
         "A review earns 200 points. Tier multipliers do not apply. This rule earns at most once in a calendar month.",
         "- purchases of at least 1,000,000 RUB over the last 12 months (net of returns);",
-        "- both at least 24 orders over the last 12 months and purchases in at least 5 different categories",
+        "- both at least 24 orders over the last 12 months (fully returned orders excluded) and purchases in at least "
+        "5 different categories",
         "- “Gold”: earning multiplier 1.5;",
         "- “Platinum (Premium)”: earning multiplier 2;",
         "the referrer earns 2,000 points, and the recommended company earns 1,000 points",
@@ -323,13 +324,26 @@ def test_the_full_program_speaks_of_each_of_its_settings() -> None:
         "недостающие баллы не взыскиваются",
         "за 2 дня до сгорания баллов, если сгорает 1 балл или больше",
         "не позднее чем за 21 день до её вступления в силу",
+        "Ручное начисление в пользу участника сначала погашает его задолженность по возвратам.",
+        "Возврат товара не отменяет уже полученного уровня",
         "Споры разрешаются в арбитражном суде.",
     )
 
 
 def test_operational_settings_and_segments_stay_out_of_the_contract() -> None:
     text = render_rules(parse_program(FULL), "ru")
-    for internal in ("600", "hold_ttl", "clerk", "account.industry", "Юг", "Весна", "^[A-Z]{4}$", "Привет"):
+    for internal in (
+        "600",
+        "hold_ttl",
+        "clerk",
+        "boss",
+        "123",
+        "account.industry",
+        "Юг",
+        "Весна",
+        "^[A-Z]{4}$",
+        "Привет",
+    ):
         assert internal not in text, internal
 
 

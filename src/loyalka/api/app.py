@@ -14,9 +14,12 @@ from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException
 
 from loyalka import __version__
+from loyalka.api import preview_routes
+from loyalka.api.audit_routes import router as audit_router
 from loyalka.api.deps import Context
 from loyalka.api.endpoints import health_router, router
 from loyalka.api.rules_routes import router as rules_router
+from loyalka.api.tiers_routes import router as tiers_router
 from loyalka.domain.periods import utcnow
 from loyalka.errors import LoyaltyError
 from loyalka.storage.database import Database
@@ -56,6 +59,9 @@ def create_app(database: Database, *, clock: Callable[[], datetime] = utcnow, ap
     app.state.context = Context(database, clock, api_key or None)
     app.include_router(health_router)
     app.include_router(router)
+    app.include_router(preview_routes.router)
+    app.include_router(tiers_router)
+    app.include_router(audit_router)
     app.include_router(rules_router)
     app.add_exception_handler(LoyaltyError, _loyalty_error)
     app.add_exception_handler(RequestValidationError, _invalid_request)

@@ -30,6 +30,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
+from loyalka.api.tiers_schemas import TierCloseOut, TierOut
 from loyalka.domain.accounts import AccountIn, ContactIn, validate_code
 from loyalka.domain.events import OrderIn, OrderLine, ReturnIn, ReturnLine
 from loyalka.domain.money import format_minor, format_points, parse_minor
@@ -300,6 +301,7 @@ class AccountOut(BaseModel):
     balances: list[BalanceKindOut]
     benefits: list[BenefitOut]
     contacts: list[ContactOut]
+    tier: TierOut | None = Field(default=None, description="the tier, its benefits and progress; none without tiers")
 
 
 class BalanceOut(BaseModel):
@@ -415,6 +417,7 @@ class CloseOut(BaseModel):
     forfeited: dict[str, str] = Field(description="points written off for clients who left, by kind")
     benefits: dict[str, int]
     leaderboards: dict[str, int]
+    tiers: TierCloseOut | None = Field(default=None, description="the tier evaluation, when the month ends its period")
     already_closed: bool
 
 

@@ -12,6 +12,8 @@ from typing import Annotated
 
 import typer
 
+from loyalka.cli import tiers as tiers_cli
+from loyalka.cli.audit import attach as attach_audit
 from loyalka.cli.common import (
     DbOption,
     Encoding,
@@ -37,6 +39,8 @@ account_app = typer.Typer(help="Client accounts.", no_args_is_help=True)
 app.add_typer(program_app, name="program")
 app.add_typer(import_app, name="import")
 app.add_typer(account_app, name="account")
+app.add_typer(tiers_cli.app, name="tiers")
+attach_audit(app)
 program_app.command("rules")(program_rules)
 
 

@@ -19,29 +19,24 @@ from sqlalchemy.orm import Session
 
 from loyalka.domain.accounts import AccountIn
 from loyalka.domain.events import OrderIn
-from loyalka.domain.money import parse_minor
 from loyalka.errors import InvalidInput, LoyaltyError
+from loyalka.imports.order_rows import (
+    LINE_COLUMNS,
+    LINE_OPTIONAL,
+    ORDER_COLUMNS,
+    ORDER_OPTIONAL,
+    RowError,
+    parse_orders,
+    required_columns,
+)
 from loyalka.services.accounts import create_account
 from loyalka.services.events import post_orders
 from loyalka.storage.database import Database
 from loyalka.storage.tables import AccountRow, OrderRow
 
-ORDER_COLUMNS = ("account", "order_id", "occurred_at", "total")
-ORDER_OPTIONAL = ("event_id", "contact", "redeem")
 ACCOUNT_COLUMNS = ("code", "name")
 ACCOUNT_OPTIONAL = ("inn", "region", "industry", "manager", "tags")
 BATCH = 1000
-
-
-@dataclass
-class RowError:
-    line: int
-    message: str
-    field: str | None = None
-
-    def __str__(self) -> str:
-        where = f" [{self.field}]" if self.field else ""
-        return f"line {self.line}{where}: {self.message}"
 
 
 @dataclass
@@ -55,8 +50,13 @@ class ImportReport:
 
 
 def _rows(
-    path: Path, required: tuple[str, ...], optional: tuple[str, ...], encoding: str = "utf-8-sig"
+    path: Path,
+    required: tuple[str, ...] | Callable[[list[str]], tuple[str, ...]],
+    optional: tuple[str, ...],
+    encoding: str = "utf-8-sig",
 ) -> Iterator[tuple[int, dict[str, str]]]:
+    """The rows of a CSV file with their line numbers, once its header has the ``required`` columns (or the
+    columns ``required(header)`` names) and nothing beyond them and the ``optional`` ones."""
     try:
         text = path.read_text(encoding=encoding)
     except FileNotFoundError as exc:
@@ -73,7 +73,9 @@ def _rows(
         ) from exc
     with io.StringIO(text, newline="") as handle:
         reader = csv.DictReader(handle)
-        header = reader.fieldnames or []
+        header = list(reader.fieldnames or [])
+        if callable(required):
+            required = required(header)
         missing = [c for c in required if c not in header]
         if missing:
             raise InvalidInput(
@@ -82,45 +84,13 @@ def _rows(
                 code="missing_columns",
                 field="header",
             )
-        unknown = [c for c in header if c not in required + optional]
+        unknown = [c for c in header if c not in (*required, *optional)]
         if unknown:
             raise InvalidInput(
                 f"{path}: line 1: unknown column(s) {', '.join(unknown)}", code="unknown_columns", field="header"
             )
         for row in reader:
             yield reader.line_num, row
-
-
-def _parse_time(value: str) -> datetime:
-    try:
-        parsed = datetime.fromisoformat(value.strip())
-    except ValueError as exc:
-        raise InvalidInput(
-            f"{value!r} is not an ISO 8601 date-time", code="invalid_datetime", field="occurred_at"
-        ) from exc
-    if parsed.tzinfo is None:
-        raise InvalidInput(
-            f"{value!r} has no time zone offset (e.g. +03:00)", code="naive_datetime", field="occurred_at"
-        )
-    return parsed
-
-
-def parse_order_row(row: dict[str, str]) -> OrderIn:
-    if None in row:
-        raise InvalidInput("the row has more fields than the header", code="extra_fields")
-    for column in ORDER_COLUMNS:
-        if row.get(column) is None:
-            raise InvalidInput("the row has fewer fields than the header", code="missing_fields", field=column)
-    order_ref = row["order_id"].strip()
-    return OrderIn(
-        event_id=(row.get("event_id") or "").strip() or f"order:{order_ref}",
-        account=row["account"].strip(),
-        order_ref=order_ref,
-        occurred_at=_parse_time(row["occurred_at"]),
-        total_minor=parse_minor(row["total"], field="total"),
-        contact=(row.get("contact") or "").strip() or None,
-        redeem_minor=parse_minor(row.get("redeem") or "0", field="redeem"),
-    )
 
 
 def import_orders(
@@ -133,13 +103,13 @@ def import_orders(
     progress: Callable[[int, int], None] | None = None,
 ) -> ImportReport:
     report = ImportReport(str(path))
-    parsed: list[tuple[int, OrderIn]] = []
-    for line, row in _rows(path, ORDER_COLUMNS, ORDER_OPTIONAL, encoding):
+    rows = []
+    for line, row in _rows(
+        path, required_columns, ORDER_COLUMNS + ORDER_OPTIONAL + LINE_COLUMNS + LINE_OPTIONAL, encoding
+    ):
         report.rows += 1
-        try:
-            parsed.append((line, parse_order_row(row)))
-        except LoyaltyError as exc:
-            report.errors.append(RowError(line, exc.message, exc.field))
+        rows.append((line, row))
+    parsed = parse_orders(rows, report.errors)
     try:
         with database.unit_of_work() as session:
             good = _check_against_database(session, parsed, report)
@@ -180,31 +150,49 @@ def _post_batch(session: Session, batch: list[tuple[int, OrderIn]], report: Impo
 def _check_against_database(
     session: Session, parsed: list[tuple[int, OrderIn]], report: ImportReport
 ) -> list[tuple[int, OrderIn]]:
-    """Row errors only the database can tell: unknown accounts, orders already recorded, repeated ids."""
+    """Row errors only the database can tell: unknown accounts, stale versions, an order twice in the file.
+    An order recorded already at the same version goes to the engine: a re-send changes nothing, other content
+    is a conflict it reports."""
     codes = {o.account for _, o in parsed}
     known = set(session.scalars(select(AccountRow.code).where(AccountRow.code.in_(codes)))) if codes else set()
-    refs = [o.order_ref for _, o in parsed]
-    recorded: dict[str, str] = {}
+    refs = sorted({o.order_ref for _, o in parsed})
+    recorded: dict[str, int] = {}
     for start in range(0, len(refs), 5000):
         chunk = refs[start : start + 5000]
         recorded.update(
-            session.execute(select(OrderRow.order_ref, OrderRow.event_id).where(OrderRow.order_ref.in_(chunk))).all()
+            session.execute(select(OrderRow.order_ref, OrderRow.version).where(OrderRow.order_ref.in_(chunk))).all()
         )
     good: list[tuple[int, OrderIn]] = []
-    lines_of_ref: dict[str, int] = {}
+    first_line: dict[tuple[str, int], int] = {}
     for line, order in parsed:
+        key = (order.order_ref, order.version)
         if order.account not in known:
             report.errors.append(RowError(line, f"no account with code {order.account!r}", "account"))
-        elif order.order_ref in lines_of_ref:
+        elif key in first_line:
             report.errors.append(
-                RowError(line, f"order {order.order_ref!r} is also on line {lines_of_ref[order.order_ref]}", "order_id")
+                RowError(
+                    line,
+                    f"order {order.order_ref!r}{_version_text(order)} is also on line {first_line[key]}",
+                    "order_id",
+                )
             )
-        elif order.order_ref in recorded and recorded[order.order_ref] != order.event_id:
-            report.errors.append(RowError(line, f"order {order.order_ref!r} is recorded already", "order_id"))
+        elif order.version < recorded.get(order.order_ref, 0):
+            report.errors.append(
+                RowError(
+                    line,
+                    f"order {order.order_ref!r} is recorded at version {recorded[order.order_ref]} "
+                    f"already; version {order.version} is stale",
+                    "version",
+                )
+            )
         else:
-            lines_of_ref[order.order_ref] = line
+            first_line[key] = line
             good.append((line, order))
     return good
+
+
+def _version_text(order: OrderIn) -> str:
+    return f" version {order.version}" if order.version != 1 else ""
 
 
 def import_accounts(

@@ -174,6 +174,35 @@ class Book:
             self._write(lot, -part, type, event_id, at, hold_id=hold_id, reason=reason)
         return taken
 
+    def debit_lots(
+        self,
+        lots: list[Lot],
+        amount_minor: int,
+        *,
+        at: datetime,
+        event_id: str,
+        type: EntryType,
+        reason: str | None = None,
+    ) -> list[tuple[Lot, int]]:
+        """Take ``amount_minor`` from ``lots`` in the order given (whether spendable yet or not), all or nothing:
+        refused when their remainders do not cover it. A manual adjustment chooses its own lots."""
+        if amount_minor <= 0:
+            raise ValueError("debit amount must be positive")
+        taken: list[tuple[Lot, int]] = []
+        left = amount_minor
+        for lot in lots:
+            part = 0 if lot.closed else min(left, lot.remaining_minor)
+            if part:
+                taken.append((lot, part))
+                left -= part
+        if left:
+            raise InsufficientPoints(
+                f"needs {amount_minor} (minor units) but the lots hold only {amount_minor - left}", field="points"
+            )
+        for lot, part in taken:
+            self._write(lot, -part, type, event_id, at, reason=reason)
+        return taken
+
     def restore(
         self,
         allocations: list[tuple[Lot, int]],

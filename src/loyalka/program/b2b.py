@@ -59,9 +59,23 @@ class Transfers(Strict):
 
 
 class Adjustments(Strict):
-    """Manual adjustments: a reason always; above the role's limit, a second person's approval."""
+    """Manual adjustments: a reason always; above the role's limit, a second person's approval.
+
+    A limit is the most one person may adjust alone in one adjustment, in points of the file's notation
+    (converted to each kind's units); None: no limit. Staff roles are the keys of ``limits``."""
 
     limits: dict[Ident, Minor | None] = Field(
-        default_factory=lambda: {"operator": 100_000, "manager": 1_000_000, "head": None}
-    )  # role -> the most one person may adjust alone per adjustment (None: no limit)
+        default_factory=lambda: {"operator": 100_000, "manager": 1_000_000, "head": None}, min_length=1
+    )
     approver_roles: list[str] | None = None  # who may approve (default: any role whose limit covers the amount)
+    reason_min_chars: int = Field(default=10, ge=1, le=200)  # a reason shorter than this is refused
+    net_debts: bool = False  # a positive adjustment first pays a debt left by a return (default: it does not)
+
+    @model_validator(mode="after")
+    def _approvers_are_roles(self) -> Adjustments:
+        unknown = [role for role in self.approver_roles or () if role not in self.limits]
+        if unknown:
+            raise ValueError(
+                f"approver_roles names {', '.join(map(repr, unknown))}, not a role of limits ({', '.join(self.limits)})"
+            )
+        return self

@@ -114,9 +114,10 @@ def criterion_text(w: Words, c: Criterion, *, nested: bool = False) -> str:
         )
     if c.orders is not None:
         orders = w.count(c.orders.min, ORDERS_GENITIVE)
+        window = window_text(w, c.orders.window)
         return w.say(
-            f"не менее {orders} {window_text(w, c.orders.window)}",
-            f"at least {orders} {window_text(w, c.orders.window)}",
+            f"не менее {orders} {window} (не считая полностью возвращённых)",
+            f"at least {orders} {window} (fully returned orders excluded)",
         )
     assert c.breadth is not None
     breadth = w.count(c.breadth.min, BREADTH[c.breadth.by])
@@ -205,6 +206,14 @@ def _evaluation_clauses(d: Doc) -> list[str]:
         )
     else:
         clauses.append(w.say("Уровень повышается только при пересмотре.", "A tier rises only at a review."))
+    clauses.append(
+        w.say(
+            "Возврат товара не отменяет уже полученного уровня: соответствие условиям проверяется при следующем "
+            "пересмотре.",
+            "A return does not take back a tier already reached: whether the criteria are still met is decided at "
+            "the next review.",
+        )
+    )
     step = (
         w.say("на один уровень при каждом пересмотре", "by one tier at each review")
         if tiers.downgrade.step == "one_level"

@@ -191,6 +191,14 @@ def closing_section(d: Doc) -> Section:
             f" Продавец сообщает участникам о новой редакции не позднее чем за {days} до её вступления в силу.",
             f" The seller announces a new version to the members at least {days} before it takes effect.",
         )
+    debts = (
+        w.say(
+            " Ручное начисление в пользу участника сначала погашает его задолженность по возвратам.",
+            " A manual credit first pays off the member's debt left by returns.",
+        )
+        if d.program.adjustments.net_debts
+        else ""
+    )
     clauses = [
         w.say(
             "Условия программы едины для всех участников. Начисление и использование баллов, уровни и привилегии "
@@ -214,10 +222,10 @@ def closing_section(d: Doc) -> Section:
         w.say(
             "Ручное изменение баланса участника допускается только с указанием причины; изменение сверх лимита, "
             "установленного для сотрудника продавца, вступает в силу после подтверждения другим сотрудником. Все "
-            "ручные изменения фиксируются в журнале, записи которого не изменяются и не удаляются.",
+            f"ручные изменения фиксируются в журнале, записи которого не изменяются и не удаляются.{debts}",
             "A member's balance may be adjusted by hand only with a stated reason; an adjustment above the limit of the "
             "seller's employee takes effect once a second employee approves it. Every manual adjustment is recorded in "
-            "a log whose entries are never changed or deleted.",
+            f"a log whose entries are never changed or deleted.{debts}",
         ),
         w.say(
             "Баллы не являются денежными средствами и не обмениваются на деньги; их можно использовать только "

@@ -13,6 +13,7 @@ from loyalka.domain.accounts import AccountIn, ContactIn
 from loyalka.domain.money import format_minor
 from loyalka.errors import Conflict, NotFound
 from loyalka.services.programs import active_program, program_by_code
+from loyalka.services.tiers import enter_tiers
 from loyalka.storage.tables import AccountRow, BenefitGrantRow, ContactRow, LotRow
 
 
@@ -43,6 +44,7 @@ def create_account(session: Session, data: AccountIn, *, now: datetime, program:
         raise Conflict(
             f"an account with code {data.code!r} exists already", code="account_exists", field="code"
         ) from exc
+    enter_tiers(session, row, now=now)
     for contact in data.contacts:
         add_contact(session, row, contact)
     _welcome(session, row, program_row.id, now)

@@ -8,6 +8,8 @@ a re-send when it is the same version with the same content (nothing changes), a
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
@@ -96,21 +98,19 @@ def refuse_future(occurred_at: datetime, now: datetime, what: str) -> None:
 
 def content_hash(order: OrderIn) -> str:
     """The document's content, without the event id and the way it pays: a re-send of a version matches it."""
-    return request_hash(
-        OrderIn(
-            "-",
-            order.account,
-            order.order_ref,
-            order.occurred_at,
-            order.total_minor,
-            order.contact,
-            lines=order.lines,
-            version=order.version,
-            delivery_on=order.delivery_on,
-            invoice_ref=order.invoice_ref,
-            due_on=order.due_on,
-        )
-    )
+    content = [
+        order.account,
+        order.order_ref,
+        order.occurred_at.isoformat(),
+        order.total_minor,
+        order.contact,
+        order.version,
+        order.delivery_on.isoformat() if order.delivery_on else None,
+        order.invoice_ref,
+        order.due_on.isoformat() if order.due_on else None,
+        [[ln.sku, ln.category, str(ln.quantity), ln.amount_minor, ln.promo, ln.cost_minor] for ln in order.lines],
+    ]
+    return hashlib.sha256(json.dumps(content).encode()).hexdigest()
 
 
 def event_row(event_id: str, account_id: int, type: str, at: datetime, now: datetime, digest: str, result: Any) -> dict:
@@ -138,6 +138,16 @@ class _Batch:
         self.events: list[dict[str, Any]] = []
         self.orders: list[dict[str, Any]] = []
         self.results: dict[str, Outcome] = {}
+
+    def prepare(self, orders: list[tuple[AccountRow, OrderIn]]) -> None:
+        """Show each program's stages the batch's new orders of that program before the first is posted."""
+        by_program: dict[int, list[tuple[AccountRow, OrderIn]]] = {}
+        for account, order in orders:
+            by_program.setdefault(account.program_id, []).append((account, order))
+        for items in by_program.values():
+            self.program(items[0][0])
+            for stage in self.stages[items[0][0].program_id]:
+                stage.prepare(items)
 
     def program(self, account: AccountRow) -> ActiveProgram:
         if account.program_id not in self.programs:
@@ -175,6 +185,7 @@ def post_orders(session: Session, orders: Sequence[OrderIn], *, now: datetime) -
     sweep_expired_holds(session, spenders, now)  # before the books are loaded: a sweep gives points back
     batch.books.load(spenders)
     ordered_before = _accounts_with_orders(session, {by_code[o.account] for o, _ in new})
+    batch.prepare([(accounts[by_code[o.account]], o) for o, _ in new])
     for order, digest in fresh:
         account = accounts[by_code[order.account]]
         row = known.get(order.order_ref)

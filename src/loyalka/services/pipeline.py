@@ -21,6 +21,9 @@ from loyalka.domain.periods import Period
 from loyalka.program.models import Program
 from loyalka.services.programs import ActiveProgram
 from loyalka.services.stages import SpendingBlock, StageFactory
+from loyalka.services.tier_close import evaluate_tiers
+from loyalka.services.tier_stage import tier_stage
+from loyalka.services.tier_views import tier_section
 from loyalka.storage.tables import AccountRow, ProgramRow
 
 
@@ -39,7 +42,13 @@ CloseStep = Callable[[CloseContext], dict[str, Any]]
 # each returns what it adds to the account card (a key of its own)
 AccountSection = Callable[[Session, AccountRow, Program, datetime], dict[str, Any]]
 
-ORDER_STAGES: list[StageFactory] = []
+ORDER_STAGES: list[StageFactory] = [
+    tier_stage,
+]
 SPENDING_BLOCKS: list[SpendingBlock] = []
-CLOSE_STEPS: list[CloseStep] = []
-ACCOUNT_SECTIONS: list[AccountSection] = []
+CLOSE_STEPS: list[CloseStep] = [
+    evaluate_tiers,
+]
+ACCOUNT_SECTIONS: list[AccountSection] = [
+    tier_section,
+]

@@ -148,7 +148,9 @@ def settle(
             )
             if extra:
                 recovered[rule_id] = int(recovered.get(rule_id, 0)) + extra
-            if short and rules.returns.on_shortfall == "debt":
+            if rules.returns.on_shortfall == "forgive":
+                short = 0  # dropped: no debt is recorded, and the answer shows none
+            if short:
                 debts[kind] = int(debts.get(kind, 0)) + short
             changes.append(Change(kind, rule_id, -taken, short, rules.point_kinds[kind].decimals))
         earned[rule_id] = after

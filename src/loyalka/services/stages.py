@@ -3,6 +3,7 @@
 Posting a batch (``services.events.post_orders``) runs, for each program in the batch, one instance of every
 stage listed in ``services.pipeline.ORDER_STAGES``:
 
+0. ``prepare`` — once, with the batch's new orders of the program: load what the stage needs in bulk;
 1. ``before`` — for each order, before it pays and earns: the tier it earns at (an upgrade happens here),
    whether the account may spend (an overdue invoice) or earn;
 2. ``after`` — for each order, once it is recorded in the book: stamps, referral rewards, invoices;
@@ -15,7 +16,7 @@ accounts with them, and ``books`` gives every locked account's book.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -60,6 +61,9 @@ class OrderStage:
         self.program = program
         self.rules = program.rules
         self.now = now
+
+    def prepare(self, orders: Sequence[tuple[AccountRow, OrderIn]]) -> None:
+        """See the batch's new orders of the program (with their locked accounts) before the first is posted."""
 
     def before(self, account: AccountRow, order: OrderIn, view: OrderView, verdict: Verdict) -> None:
         """Adjust ``verdict`` for ``order`` (which ``view`` shows with its lines, before any payment)."""

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from loyalka.storage import tables
+from loyalka.storage import (  # noqa: F401 - each feature module's tables join the metadata
+    tables,
+    tables_audit,
+    tables_tiers,
+)
 
 metadata = tables.Base.metadata
 
