@@ -20,6 +20,7 @@ from loyalka.api.deps import Context
 from loyalka.api.endpoints import health_router, router
 from loyalka.api.engagement_routes import router as engagement_router
 from loyalka.api.exchange_routes import router as exchange_router
+from loyalka.api.rules_routes import router as rules_router
 from loyalka.api.tiers_routes import router as tiers_router
 from loyalka.domain.periods import utcnow
 from loyalka.errors import LoyaltyError
@@ -48,6 +49,7 @@ TAGS = [
     {"name": "rewards", "description": "The rewards catalog: redeem points for rewards, fulfil or cancel orders."},
     {"name": "periods", "description": "Closing a month: activation, expiry, exits, benefits, leaderboards."},
     {"name": "engagement", "description": "Daily triggers, segments, campaigns and the messages to members."},
+    {"name": "programs", "description": "The published rules of a program, to attach to a supply contract."},
     {"name": "health", "description": "Liveness."},
 ]
 
@@ -69,6 +71,7 @@ def create_app(database: Database, *, clock: Callable[[], datetime] = utcnow, ap
     app.include_router(engagement_router)
     app.include_router(catalog_routes.router)
     app.include_router(b2b_routes.router)
+    app.include_router(rules_router)
     app.add_exception_handler(LoyaltyError, _loyalty_error)
     app.add_exception_handler(RequestValidationError, _invalid_request)
     app.add_exception_handler(HTTPException, _http_error)

@@ -31,6 +31,7 @@ from loyalka.cli.common import (
 )
 from loyalka.cli.engagement import register as register_engagement
 from loyalka.cli.exchange import register as register_exchange
+from loyalka.cli.rules import program_rules
 from loyalka.domain.periods import utcnow
 from loyalka.errors import LoyaltyError
 from loyalka.imports.orders_csv import ImportReport
@@ -48,6 +49,7 @@ register_engagement(app)
 app.add_typer(catalog.stamps_app, name="stamps")
 app.add_typer(catalog.rewards_app, name="rewards")
 app.add_typer(activity_app, name="activity")
+program_app.command("rules")(program_rules)
 
 
 @app.callback()

@@ -8,6 +8,7 @@ from typing import Any
 
 from loyalka.program.conditions import ConditionError, compile_condition
 from loyalka.program.models import Program
+from loyalka.program.publication import publication_problems
 
 Problem = tuple[str, str]
 
@@ -22,6 +23,7 @@ def cross_check(program: Program) -> list[Problem]:
         *_segments(program),
         *_rule_references(program),
         *_fractions(program),
+        *publication_problems(program),
     ]
 
 

@@ -16,6 +16,7 @@ from loyalka.domain.money import ROUNDING_MODES, format_points
 from loyalka.program.b2b import Adjustments, Invoices, Transfers, VolumeBonus
 from loyalka.program.catalog import Reward, StampCard
 from loyalka.program.engagement import Campaign, CodeSet, Grant, MessageTemplate, Referrals, Segment, Triggers
+from loyalka.program.publication import Publication
 from loyalka.program.tiers import Tiers
 from loyalka.program.types import Factor, Ident, Minor, PeriodUnit, Rate, Strict, Text
 
@@ -243,6 +244,7 @@ class Program(Strict):
     invoices: Invoices = Invoices()
     volume_bonuses: list[VolumeBonus] = Field(default_factory=list)
     adjustments: Adjustments = Adjustments()
+    publication: Publication = Publication()  # names and clauses for the published rules only
 
     @property
     def kind_order(self) -> list[str]:
