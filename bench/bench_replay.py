@@ -27,10 +27,11 @@ from loyalka.domain.accounts import AccountIn
 from loyalka.domain.events import OrderIn
 from loyalka.services.accounts import create_account
 from loyalka.services.events import post_orders
+from loyalka.runtime import tune_collector
 from loyalka.services.programs import load_program
 from loyalka.storage.database import Database
 
-PROGRAM = Path(__file__).resolve().parents[1] / "examples" / "textile.yaml"
+EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 MSK = ZoneInfo("Europe/Moscow")
 
 
@@ -52,12 +53,12 @@ def make_orders(count: int, accounts: int, seed: int, redeem_share: float) -> li
     ]
 
 
-def run(url: str, orders: list[OrderIn], accounts: int, batch: int) -> float:
+def run(url: str, orders: list[OrderIn], accounts: int, batch: int, program: Path) -> float:
     database = Database(url)
     database.migrate()
     joined = datetime(2025, 12, 1, tzinfo=MSK)
     with database.unit_of_work() as session:
-        load_program(session, PROGRAM.read_text(encoding="utf-8"), now=joined)
+        load_program(session, program.read_text(encoding="utf-8"), now=joined)
         for i in range(accounts):
             create_account(session, AccountIn(code=f"A{i:05d}", name=f"Компания {i}", region="Москва"), now=joined)
     started = time.perf_counter()
@@ -71,6 +72,7 @@ def run(url: str, orders: list[OrderIn], accounts: int, batch: int) -> float:
 
 
 def main() -> None:
+    tune_collector()  # as the `loyalka` command does (src/loyalka/runtime.py)
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--orders", type=int, default=50_000)
     parser.add_argument("--accounts", type=int, default=2_000)
@@ -78,6 +80,7 @@ def main() -> None:
     parser.add_argument("--redeem-share", type=float, default=0.3)
     parser.add_argument("--db", default="sqlite", help="'sqlite' or a PostgreSQL URL of a server to use")
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--program", default="textile.yaml", help="an example program (examples/NAME)")
     args = parser.parse_args()
     orders = make_orders(args.orders, args.accounts, args.seed, args.redeem_share)
     scratch = None
@@ -92,7 +95,7 @@ def main() -> None:
             conn.execute(text(f'CREATE DATABASE "{scratch}"'))
         url = base.set(database=scratch).render_as_string(hide_password=False)
     try:
-        elapsed = run(url, orders, args.accounts, args.batch)
+        elapsed = run(url, orders, args.accounts, args.batch, EXAMPLES / args.program)
     finally:
         if scratch:
             with admin.connect() as conn:
@@ -100,7 +103,7 @@ def main() -> None:
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     backend = "sqlite" if args.db == "sqlite" else "postgresql"
     print(
-        f"{backend}: {len(orders)} orders ({args.redeem_share:.0%} paying with points) in {elapsed:.2f} s "
+        f"{backend}, {args.program}: {len(orders)} orders ({args.redeem_share:.0%} paying with points) in {elapsed:.2f} s "
         f"= {len(orders) / elapsed:,.0f} orders/s; peak RSS {peak_mb:,.0f} MB"
     )
 

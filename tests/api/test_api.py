@@ -14,19 +14,10 @@ from loyalka.api import create_app
 from loyalka.services.programs import load_program
 from loyalka.storage.database import Database
 from tests.conftest import EXAMPLES, moscow
+from tests.support import Clock
 
 JOINED = moscow(2026, 10, 1, 9, 0)
 SALON = {"code": "SALON-1", "name": "Салон «Уют»", "inn": "7707083893", "region": "Москва"}
-
-
-class Clock:
-    """The services' ``now``; a test moves it instead of sleeping."""
-
-    def __init__(self, now: datetime) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
 
 
 @pytest.fixture

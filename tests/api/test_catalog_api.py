@@ -16,16 +16,9 @@ from loyalka.services.programs import load_program
 from loyalka.storage.database import Database
 from loyalka.storage.tables import AccountRow
 from tests.conftest import EXAMPLES, moscow
+from tests.support import Clock
 
 JOINED = moscow(2026, 1, 12, 9)
-
-
-class Clock:
-    def __init__(self, now: datetime) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
 
 
 def api(db: Database, example: str, clock: Clock) -> TestClient:

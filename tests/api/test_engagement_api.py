@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import datetime
 from typing import Any
 
 import pytest
@@ -13,16 +12,9 @@ from loyalka.api import create_app
 from loyalka.services.programs import load_program
 from loyalka.storage.database import Database
 from tests.conftest import EXAMPLES, moscow
+from tests.support import Clock
 
 JOINED = moscow(2026, 3, 1, 9)
-
-
-class Clock:
-    def __init__(self, now: datetime) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
 
 
 def company(code: str, **extra: Any) -> dict[str, Any]:

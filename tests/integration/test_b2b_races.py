@@ -3,45 +3,19 @@ activity sent twice at once is recorded once."""
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable
 from datetime import date
 
 from sqlalchemy import func, select
 
-from loyalka.errors import LoyaltyError
 from loyalka.storage.database import Database
 from loyalka.storage.tables import LotRow
 from loyalka.storage.tables_b2b import ActivityRow, PaymentRow
 from tests.conftest import moscow
+from tests.races import at_once
 from tests.support import add_account, load_example, order, post
 from tests.support_b2b import act, invoice, pay
 
 JOINED = moscow(2026, 10, 1, 9)
-
-
-def at_once(count: int, work: Callable[[int], object]) -> tuple[list[object], list[str]]:
-    barrier = threading.Barrier(count)
-    done: list[object] = []
-    refused: list[str] = []
-    lock = threading.Lock()
-
-    def run(i: int) -> None:
-        barrier.wait()
-        try:
-            result = work(i)
-            with lock:
-                done.append(result)
-        except LoyaltyError as exc:
-            with lock:
-                refused.append(exc.code)
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(60)
-    return done, refused
 
 
 def billed(db: Database) -> None:

@@ -3,17 +3,14 @@ never take more than the account holds; the same key sent at once creates one ad
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable
-
 from sqlalchemy import func, select
 
-from loyalka.errors import LoyaltyError
 from loyalka.storage.database import Database
 from loyalka.storage.tables import EntryRow, LotRow
 from loyalka.storage.tables_audit import AdjustmentRow, AuditRow
 from tests.conftest import moscow
 from tests.integration.audit_support import adjust, approve, hire
+from tests.races import at_once
 from tests.support import add_account, load_example, order, post
 
 NOV = moscow(2026, 11, 10, 12)
@@ -27,30 +24,6 @@ def salon(db: Database) -> None:
     post(db, order("e1", "SALON-1", "O-1", moscow(2026, 10, 5), rub=30_000))  # 3,000.00 spendable in November
 
 
-def race(count: int, work: Callable[[int], object]) -> tuple[list[object], list[str]]:
-    barrier = threading.Barrier(count)
-    done: list[object] = []
-    refused: list[str] = []
-    lock = threading.Lock()
-
-    def run(i: int) -> None:
-        barrier.wait()
-        try:
-            result = work(i)
-            with lock:
-                done.append(result)
-        except LoyaltyError as exc:
-            with lock:
-                refused.append(exc.code)
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(60)
-    return done, refused
-
-
 def total(db: Database, column: object, *where: object) -> int:
     with db.unit_of_work() as s:
         return int(s.scalar(select(func.coalesce(func.sum(column), 0)).where(*where)))  # type: ignore[arg-type]
@@ -59,7 +32,7 @@ def total(db: Database, column: object, *where: object) -> int:
 def test_ten_managers_approving_at_once_apply_the_adjustment_once(pg_db: Database) -> None:
     salon(pg_db)
     waiting = adjust(pg_db, "adj-1", "5000", by="OP-1", at=NOV).adjustment
-    done, refused = race(10, lambda i: approve(pg_db, waiting["id"], APPROVERS[i], NOV))
+    done, refused = at_once(10, lambda i: approve(pg_db, waiting["id"], APPROVERS[i], NOV))
     assert len(done) == 1 and refused == ["adjustment_resolved"] * 9
     assert total(pg_db, EntryRow.amount_minor, EntryRow.event_id == "adjustment:adj-1") == 500_000
     with pg_db.unit_of_work() as s:
@@ -70,14 +43,14 @@ def test_ten_managers_approving_at_once_apply_the_adjustment_once(pg_db: Databas
 def test_negative_adjustments_at_once_never_take_more_than_the_account_holds(pg_db: Database) -> None:
     salon(pg_db)
     reason = "Ошибочно начисленные баллы по заказу O-1"
-    done, refused = race(10, lambda i: adjust(pg_db, f"neg-{i}", "-700", by="OP-1", at=NOV, reason=reason))
+    done, refused = at_once(10, lambda i: adjust(pg_db, f"neg-{i}", "-700", by="OP-1", at=NOV, reason=reason))
     assert len(done) == 4 and refused == ["insufficient_points"] * 6  # 4 x 700.00 of 3,000.00
     assert total(pg_db, LotRow.remaining_minor) == 20_000 == total(pg_db, EntryRow.amount_minor)
 
 
 def test_the_same_key_sent_at_once_makes_one_adjustment(pg_db: Database) -> None:
     salon(pg_db)
-    done, refused = race(10, lambda i: adjust(pg_db, "adj-same", "100", by="OP-1", at=NOV))
+    done, refused = at_once(10, lambda i: adjust(pg_db, "adj-same", "100", by="OP-1", at=NOV))
     assert len(done) == 10 and refused == []
     assert sorted(outcome.replayed for outcome in done) == [False] + [True] * 9  # type: ignore[attr-defined]
     with pg_db.unit_of_work() as s:

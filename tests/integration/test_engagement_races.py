@@ -3,8 +3,6 @@ and queues each thing once; two senders at once send each message once."""
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable
 from datetime import date
 
 from sqlalchemy import func, select
@@ -15,6 +13,7 @@ from loyalka.services.outbox import SmtpSettings, send_queued
 from loyalka.storage.database import Database
 from loyalka.storage.tables import EventRow, MessageRow
 from tests.conftest import moscow
+from tests.races import at_once
 from tests.smtp_server import running_mailbox
 from tests.support import add_account, ledger_sum, load_example
 
@@ -26,25 +25,6 @@ def companies(db: Database, count: int) -> None:
     for i in range(count):
         contact = {"code": "c", "name": "Иван", "birthday": date(1980, 4, 12), "email": f"c{i}@fleet.ru"}
         add_account(db, f"TAXI-{i}", JOINED, region="Москва", tags=("fleet",), contacts=[contact])
-
-
-def at_once(work: Callable[[], object], times: int = 4) -> list[BaseException]:
-    barrier = threading.Barrier(times)
-    errors: list[BaseException] = []
-
-    def run() -> None:
-        barrier.wait()
-        try:
-            work()
-        except BaseException as exc:  # noqa: BLE001 - reported by the test
-            errors.append(exc)
-
-    threads = [threading.Thread(target=run) for _ in range(times)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(60)
-    return errors
 
 
 def totals(db: Database) -> tuple[int, int]:
@@ -62,7 +42,7 @@ def test_a_day_run_four_times_at_once_credits_each_birthday_once(pg_db: Database
         with pg_db.unit_of_work() as s:
             run_daily(s, date(2026, 4, 12), now=moscow(2026, 4, 12, 3))
 
-    assert at_once(day) == []
+    assert len(at_once(4, lambda _: day())[0]) == 4
     assert totals(pg_db) == (5, 5)
     assert ledger_sum(pg_db) == 5 * 2000
 
@@ -74,7 +54,7 @@ def test_a_campaign_run_four_times_at_once_credits_each_member_once(pg_db: Datab
         with pg_db.unit_of_work() as s:
             run_campaign(s, "spring-service-2026", at=moscow(2026, 4, 1), now=moscow(2026, 4, 1), run_by="race")
 
-    assert at_once(campaign) == []
+    assert len(at_once(4, lambda _: campaign())[0]) == 4
     assert totals(pg_db) == (5, 5)
     assert ledger_sum(pg_db) == 5 * 500
 
@@ -85,7 +65,7 @@ def test_two_senders_at_once_never_send_a_message_twice(pg_db: Database) -> None
         run_campaign(s, "spring-service-2026", at=moscow(2026, 4, 1), now=moscow(2026, 4, 1), run_by="race")
     with running_mailbox() as (box, port):
         settings = SmtpSettings("127.0.0.1", port, "bonus@auto.ru", timeout_s=10)
-        assert at_once(lambda: send_queued(pg_db, settings, clock=lambda: moscow(2026, 4, 1, 12)), times=2) == []
+        assert len(at_once(2, lambda _: send_queued(pg_db, settings, clock=lambda: moscow(2026, 4, 1, 12)))[0]) == 2
     assert sorted(to for _, [to], _ in box.received) == sorted(f"c{i}@fleet.ru" for i in range(6))
     with pg_db.unit_of_work() as s:
         assert set(s.scalars(select(MessageRow.status))) == {"sent"}

@@ -3,12 +3,10 @@ cannot name each other as referrer, whatever arrives at the same moment."""
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 
 from sqlalchemy import func, select
 
-from loyalka.errors import LoyaltyError
 from loyalka.services.codes import activate_code
 from loyalka.services.referrals import set_referrer
 from loyalka.services.transfers import transfer_points
@@ -16,35 +14,11 @@ from loyalka.storage.database import Database
 from loyalka.storage.tables import AccountRow, EntryRow
 from loyalka.storage.tables_exchange import CodeActivationRow, TransferRow
 from tests.conftest import moscow
+from tests.races import at_once
 from tests.support import add_account, ledger_sum, line, load_example, order, post
 
 JOINED = moscow(2026, 4, 1, 9)
 NOW = moscow(2026, 4, 3, 12)
-
-
-def race(tasks: list[Callable[[], object]]) -> tuple[list[object], list[str]]:
-    """Run the tasks at the same moment; returns (results, error codes)."""
-    barrier = threading.Barrier(len(tasks))
-    done: list[object] = []
-    refused: list[str] = []
-    lock = threading.Lock()
-
-    def run(task: Callable[[], object]) -> None:
-        barrier.wait()
-        try:
-            result = task()
-            with lock:
-                done.append(result)
-        except LoyaltyError as exc:
-            with lock:
-                refused.append(exc.code)
-
-    threads = [threading.Thread(target=run, args=(task,)) for task in tasks]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return done, refused
 
 
 def test_two_accounts_activating_the_same_card_at_once_exactly_one_succeeds(pg_db: Database) -> None:
@@ -60,7 +34,7 @@ def test_two_accounts_activating_the_same_card_at_once_exactly_one_succeeds(pg_d
 
         return task
 
-    done, refused = race([activate(code) for code in codes])
+    done, refused = at_once(len(codes), lambda i: activate(codes[i])())
     assert len(done) == 1 and refused == ["code_already_activated"] * 7
     assert ledger_sum(pg_db) == 2000
     with pg_db.unit_of_work() as s:
@@ -81,7 +55,7 @@ def test_simultaneous_transfers_never_pass_the_monthly_limit(pg_db: Database) ->
 
         return task
 
-    done, refused = race([send(i) for i in range(4)])  # 4 x 5,000 against a limit of 10,000 a month
+    done, refused = at_once(4, lambda i: send(i)())  # 4 x 5,000 against a limit of 10,000 a month
     assert len(done) == 2 and refused == ["monthly_transfer_limit"] * 2
     with pg_db.unit_of_work() as s:
         assert s.scalar(select(func.sum(TransferRow.points_minor))) == 10000
@@ -102,7 +76,8 @@ def test_two_companies_naming_each_other_as_referrer_at_once_one_is_refused(pg_d
 
         return task
 
-    done, refused = race([name("A", "B"), name("B", "A")])
+    pairs = [("A", "B"), ("B", "A")]
+    done, refused = at_once(2, lambda i: name(*pairs[i])())
     assert len(done) == 1 and refused == ["referral_loop"]
     with pg_db.unit_of_work() as s:
         assert s.scalar(select(func.count()).where(AccountRow.referred_by_id.is_not(None))) == 1

@@ -3,14 +3,10 @@ redeems once however many times it arrives at the same moment."""
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable
-
 from sqlalchemy import func, select, update
 
 from loyalka.domain.accounts import AccountIn
 from loyalka.domain.events import OrderIn
-from loyalka.errors import LoyaltyError
 from loyalka.services.accounts import create_account
 from loyalka.services.events import post_orders
 from loyalka.services.programs import load_program
@@ -19,6 +15,7 @@ from loyalka.storage.database import Database
 from loyalka.storage.tables import AccountRow, EntryRow
 from loyalka.storage.tables_catalog import RewardOrderRow
 from tests.conftest import EXAMPLES, moscow
+from tests.races import at_once
 
 JOINED = moscow(2026, 1, 5, 9)
 NOW = moscow(2026, 2, 2, 12)
@@ -36,32 +33,6 @@ def gold_members(db: Database, count: int) -> list[str]:
         at = moscow(2026, 1, 10, 12)
         post_orders(s, [OrderIn(f"e-{c}", c, f"{c}-1", at, 200_000_000) for c in codes], now=at)
     return codes
-
-
-def at_once(count: int, work: Callable[[int], str]) -> tuple[list[str], list[str]]:
-    """Run ``work(i)`` in ``count`` threads released together; (successes, error codes)."""
-    barrier = threading.Barrier(count)
-    done: list[str] = []
-    refused: list[str] = []
-    lock = threading.Lock()
-
-    def run(i: int) -> None:
-        barrier.wait()
-        try:
-            result = work(i)
-            with lock:
-                done.append(result)
-        except LoyaltyError as exc:
-            with lock:
-                refused.append(exc.code)
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(60)
-    assert len(done) + len(refused) == count
-    return done, refused
 
 
 def redeem(db: Database, reward: str, code: str, key: str) -> str:

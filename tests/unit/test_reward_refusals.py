@@ -48,5 +48,5 @@ def test_an_unknown_reward_names_those_there_are() -> None:
         find_reward(RULES, "gold-watch")
     assert (
         missing.value.message
-        == "no reward 'gold-watch' in the catalog (free-delivery, staff-training, certificate-5000)"
+        == "the program has no reward 'gold-watch' (free-delivery, staff-training, certificate-5000)"
     )

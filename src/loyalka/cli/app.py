@@ -259,4 +259,7 @@ register_exchange(app)
 
 
 def main() -> None:
+    from loyalka.runtime import tune_collector
+
+    tune_collector()
     app()

@@ -38,14 +38,15 @@ def earn_for_order(program: Program, account: AccountView, order: OrderView) -> 
     if account.status != "active":
         return []
     tz = program.program.timezone
-    local_date = order.occurred_at.astimezone(ZoneInfo(tz)).date()
     facts: dict[str, object] | None = None
     accruals = []
     for rule in program.earning:
         if rule.event != "order" or order.total_minor < rule.min_order:
             continue
         if rule.when is not None:
-            facts = facts or {"order": order.as_condition_input(local_date), "account": account.as_condition_input()}
+            if facts is None:
+                local_date = order.occurred_at.astimezone(ZoneInfo(tz)).date()
+                facts = {"order": order.as_condition_input(local_date), "account": account.as_condition_input()}
             if not evaluate(rule.when, facts):
                 continue
         kind = program.point_kinds[rule.kind]

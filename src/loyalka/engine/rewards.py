@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from loyalka.errors import InsufficientPoints, LoyaltyError, NotFound, RuleViolation
+from loyalka.errors import InsufficientPoints, LoyaltyError, RuleViolation
 from loyalka.program.catalog import Reward
+from loyalka.program.lookup import find_by_id
 from loyalka.program.models import Program
 
 
@@ -19,11 +20,7 @@ class Member:
 
 
 def find_reward(rules: Program, reward_id: str) -> Reward:
-    reward = next((r for r in rules.rewards if r.id == reward_id), None)
-    if reward is None:
-        known = ", ".join(r.id for r in rules.rewards) or "the program has none"
-        raise NotFound(f"no reward {reward_id!r} in the catalog ({known})", code="reward_not_found", field="reward")
-    return reward
+    return find_by_id(rules.rewards, reward_id, what="reward", code="reward_not_found", field="reward")
 
 
 def price_minor(rules: Program, reward: Reward) -> int:

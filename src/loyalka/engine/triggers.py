@@ -7,20 +7,7 @@ import calendar
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-_MONTHS_EN = (
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-)
+from loyalka.domain.dates import short_date
 
 
 def day_start(day: date, tz: str) -> datetime:
@@ -54,9 +41,7 @@ def silence_days(last_on: date, day: date) -> int:
 
 def format_date(value: date, lang: str) -> str:
     """A date as a member reads it: 12.07.2026 in Russian, 12 July 2026 in English."""
-    if lang == "en":
-        return f"{value.day} {_MONTHS_EN[value.month - 1]} {value.year}"
-    return value.strftime("%d.%m.%Y")
+    return short_date(value, lang)
 
 
 def local_date(instant: datetime, tz: str) -> date:

@@ -9,6 +9,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Literal
 
+from loyalka.domain.dates import long_date
 from loyalka.program.models import Program
 from loyalka.program.publication import Units
 
@@ -17,34 +18,6 @@ Lang = Literal["ru", "en"]
 LANGS: tuple[Lang, ...] = ("ru", "en")
 
 CURRENCY_SIGNS = {"RUB": "₽", "USD": "$", "EUR": "€", "GBP": "£", "KZT": "₸", "BYN": "Br"}
-MONTHS_GENITIVE = [
-    "января",
-    "февраля",
-    "марта",
-    "апреля",
-    "мая",
-    "июня",
-    "июля",
-    "августа",
-    "сентября",
-    "октября",
-    "ноября",
-    "декабря",
-]
-MONTHS_EN = [
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-]
 
 DEFAULT_UNITS = Units(ru=["балл", "балла", "баллов"], en=["point", "points"])
 DAY = Units(ru=["день", "дня", "дней"], en=["day", "days"])
@@ -167,9 +140,7 @@ class Words:
 
     # --- time -------------------------------------------------------------------------------------------
     def date(self, day: date) -> str:
-        if self.lang == "ru":
-            return f"{day.day}{NBSP}{MONTHS_GENITIVE[day.month - 1]} {day.year}{NBSP}г."
-        return f"{day.day} {MONTHS_EN[day.month - 1]} {day.year}"
+        return long_date(day, self.lang)
 
     def zone(self) -> str:
         """ "по московскому времени" / "Moscow time"; other zones by their IANA name."""

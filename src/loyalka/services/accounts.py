@@ -14,6 +14,7 @@ from loyalka.domain.money import format_minor
 from loyalka.errors import Conflict, NotFound
 from loyalka.services.programs import active_program, program_by_code
 from loyalka.services.tiers import enter_tiers
+from loyalka.storage.queries import among
 from loyalka.storage.tables import AccountRow, BenefitGrantRow, ContactRow, LotRow
 
 
@@ -108,7 +109,10 @@ def get_account(session: Session, code: str, *, lock: bool = False) -> AccountRo
 def lock_accounts(session: Session, ids: list[int]) -> dict[int, AccountRow]:
     """Row-lock accounts (PostgreSQL: SELECT ... FOR UPDATE) in id order, so two writers never deadlock."""
     rows = session.scalars(
-        select(AccountRow).where(AccountRow.id.in_(sorted(set(ids)))).order_by(AccountRow.id).with_for_update()
+        select(AccountRow)
+        .where(among(session, AccountRow.id, sorted(set(ids))))
+        .order_by(AccountRow.id)
+        .with_for_update()
     ).all()
     return {row.id: row for row in rows}
 

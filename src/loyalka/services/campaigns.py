@@ -17,8 +17,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from loyalka.engine.triggers import format_date, local_date
-from loyalka.errors import InvalidInput, NotFound
+from loyalka.errors import InvalidInput
 from loyalka.program.engagement import Campaign
+from loyalka.program.lookup import find_by_id
 from loyalka.program.models import Program
 from loyalka.services.accounts import lock_accounts
 from loyalka.services.events import CLOCK_SKEW
@@ -40,15 +41,7 @@ class Credit:
 
 
 def find_campaign(rules: Program, campaign_id: str) -> Campaign:
-    found = next((c for c in rules.campaigns if c.id == campaign_id), None)
-    if found is None:
-        known = ", ".join(c.id for c in rules.campaigns) or "none defined"
-        raise NotFound(
-            f"program {rules.program.code} has no campaign {campaign_id!r} ({known})",
-            code="campaign_not_found",
-            field="campaign",
-        )
-    return found
+    return find_by_id(rules.campaigns, campaign_id, what="campaign", code="campaign_not_found", field="campaign")
 
 
 def run_campaign(

@@ -18,8 +18,9 @@ from sqlalchemy import func, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from loyalka.errors import Conflict, InvalidInput, NotFound, RuleViolation
+from loyalka.errors import Conflict, InvalidInput, RuleViolation
 from loyalka.program.engagement import CodeSet
+from loyalka.program.lookup import find_by_id
 from loyalka.program.models import Program
 from loyalka.services.accounts import get_account, lock_accounts
 from loyalka.services.events import Outcome, refuse_future
@@ -41,13 +42,7 @@ def normalize(text: str) -> str:
 
 
 def code_set(rules: Program, set_id: str) -> CodeSet:
-    found = next((s for s in rules.codes if s.id == set_id), None)
-    if found is None:
-        known = ", ".join(s.id for s in rules.codes) or "none"
-        raise NotFound(
-            f"the program has no code set {set_id!r} (sets: {known})", code="code_set_not_found", field="set"
-        )
-    return found
+    return find_by_id(rules.codes, set_id, what="code set", code="code_set_not_found", field="set")
 
 
 def check_format(codes: CodeSet, code: str) -> None:

@@ -40,6 +40,7 @@ from loyalka.services.redemption import (
 from loyalka.services.stages import OrderStage, Posted, Verdict, stages_for
 from loyalka.storage.bulk import insert_rows
 from loyalka.storage.ledger_store import Books
+from loyalka.storage.queries import among
 from loyalka.storage.tables import AccountRow, ContactRow, EventRow, HoldRow, OrderRow
 
 CLOCK_SKEW = timedelta(minutes=5)  # how far ahead of our clock a sender's clock may run
@@ -64,7 +65,9 @@ def replays_of(session: Session, events: Sequence[Any]) -> tuple[dict[str, Outco
     known = {
         row.event_id: row
         for row in session.execute(
-            select(EventRow.event_id, EventRow.request_hash, EventRow.result).where(EventRow.event_id.in_(ids))
+            select(EventRow.event_id, EventRow.request_hash, EventRow.result).where(
+                among(session, EventRow.event_id, ids)
+            )
         )
     }
     replays: dict[str, Outcome] = {}
@@ -173,11 +176,13 @@ def post_orders(session: Session, orders: Sequence[OrderIn], *, now: datetime) -
         )
     referrers = session.scalars(
         select(AccountRow.referred_by_id).where(
-            AccountRow.id.in_(by_code.values()), AccountRow.referred_by_id.is_not(None)
+            among(session, AccountRow.id, by_code.values()), AccountRow.referred_by_id.is_not(None)
         )
     ).all()
     accounts = lock_accounts(session, [*by_code.values(), *referrers])
-    known = {row.order_ref: row for row in session.scalars(select(OrderRow).where(OrderRow.order_ref.in_(refs)))}
+    known = {
+        row.order_ref: row for row in session.scalars(select(OrderRow).where(among(session, OrderRow.order_ref, refs)))
+    }
     batch = _Batch(session, now)
     contacts = _contacts(session, fresh, by_code)
     new = [(o, d) for o, d in fresh if o.order_ref not in known]
@@ -208,7 +213,7 @@ def post_orders(session: Session, orders: Sequence[OrderIn], *, now: datetime) -
 def _account_ids(session: Session, codes: list[str]) -> dict[str, int]:
     by_code = {
         row.code: row.id
-        for row in session.execute(select(AccountRow.code, AccountRow.id).where(AccountRow.code.in_(codes)))
+        for row in session.execute(select(AccountRow.code, AccountRow.id).where(among(session, AccountRow.code, codes)))
     }
     missing = [c for c in codes if c not in by_code]
     if missing:
@@ -219,7 +224,7 @@ def _account_ids(session: Session, codes: list[str]) -> dict[str, int]:
 def _accounts_with_orders(session: Session, ids: set[int]) -> set[int]:
     if not ids:
         return set()
-    return set(session.scalars(select(OrderRow.account_id).where(OrderRow.account_id.in_(ids)).distinct()))
+    return set(session.scalars(select(OrderRow.account_id).where(among(session, OrderRow.account_id, ids)).distinct()))
 
 
 def _post_new(

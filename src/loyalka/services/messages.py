@@ -8,6 +8,7 @@ queues nothing twice. Sending is a separate step (``loyalka messages send``).
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -15,6 +16,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from loyalka.program.models import Program
+from loyalka.storage.bulk import insert_rows
+from loyalka.storage.queries import among
 from loyalka.storage.tables import AccountRow, ContactRow, MessageRow
 
 
@@ -30,6 +33,68 @@ def render(rules: Program, template_id: str, lang: str, values: Mapping[str, Any
     filled = _Values({k: "" if v is None else str(v) for k, v in values.items()})
     filled.setdefault("program", rules.program.name(lang))
     return template.subject(lang).format_map(filled), template.body(lang).format_map(filled)
+
+
+@dataclass(frozen=True, slots=True)
+class MessageRequest:
+    """One message to queue with ``queue_messages``."""
+
+    account: AccountRow
+    dedupe_key: str
+    values: Mapping[str, Any]
+
+
+def queue_messages(
+    session: Session,
+    *,
+    rules: Program,
+    program_id: int,
+    template_id: str,
+    requests: list[MessageRequest],
+    now: datetime,
+) -> int:
+    """Queue one template for many companies at once (to every contact of each with an e-mail address): one
+    query for the keys queued before, one for the addresses, one insert. Returns how many were queued."""
+    keys = [r.dedupe_key for r in requests]
+    if not keys:
+        return 0
+    queued = set(session.scalars(select(MessageRow.dedupe_key).where(among(session, MessageRow.dedupe_key, keys))))
+    fresh = [r for r in requests if r.dedupe_key not in queued]
+    addresses: dict[int, list[str]] = {}
+    if fresh:
+        rows = session.execute(
+            select(ContactRow.account_id, ContactRow.email)
+            .where(among(session, ContactRow.account_id, {r.account.id for r in fresh}), ContactRow.email.is_not(None))
+            .order_by(ContactRow.id)
+        )
+        for account_id, email in rows:
+            addresses.setdefault(account_id, []).append(email)
+    rows_out = []
+    for request in dict((r.dedupe_key, r) for r in fresh).values():
+        account = request.account
+        lang = account.language or "ru"
+        subject, body = render(rules, template_id, lang, {"company": account.name, "contact": "", **request.values})
+        recipients = addresses.get(account.id, [])
+        rows_out.append(
+            {
+                "program_id": program_id,
+                "account_id": account.id,
+                "contact_id": None,
+                "template": template_id,
+                "language": lang,
+                "recipients": recipients,
+                "subject": subject[:300],
+                "body": body,
+                "dedupe_key": request.dedupe_key,
+                "status": "queued" if recipients else "no_recipient",
+                "created_at": now,
+                "sent_at": None,
+                "attempts": 0,
+                "last_error": None,
+            }
+        )
+    insert_rows(session, MessageRow.__table__, rows_out)
+    return len(rows_out)
 
 
 def queue_message(

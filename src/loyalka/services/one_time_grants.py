@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from loyalka.errors import NotFound, RuleViolation
 from loyalka.program.engagement import Grant
+from loyalka.program.lookup import find_by_id
 from loyalka.program.models import Program
 from loyalka.services.accounts import lock_accounts
 from loyalka.services.events import Outcome, refuse_future
@@ -80,13 +81,7 @@ def accounts_with_tag(session: Session, tag: str, *, program: str | None = None)
 
 
 def find_grant(rules: Program, grant_id: str) -> Grant:
-    found = next((g for g in rules.grants if g.id == grant_id), None)
-    if found is None:
-        known = ", ".join(g.id for g in rules.grants) or "none"
-        raise NotFound(
-            f"the program has no grant {grant_id!r} (grants: {known})", code="grant_not_found", field="grant"
-        )
-    return found
+    return find_by_id(rules.grants, grant_id, what="grant", code="grant_not_found", field="grant")
 
 
 def _accounts(session: Session, codes: Sequence[str]) -> list[AccountRow]:

@@ -9,7 +9,7 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from loyalka.ledger.book import Book
-from loyalka.services.messages import queue_message
+from loyalka.services.messages import MessageRequest, queue_messages
 from loyalka.services.programs import ActiveProgram
 from loyalka.services.stages import OrderStage, Posted
 
@@ -25,26 +25,26 @@ class OrderMessages(OrderStage):
             self.posted.append(posted)
 
     def finish(self) -> None:
+        requests = []
         for posted in self.posted:
-            account = posted.account
-            lang = account.language or "ru"
+            lang = posted.account.language or "ru"
             earned: dict[str, int] = {}
             for accrual in posted.accruals:
                 earned[accrual.kind] = earned.get(accrual.kind, 0) + accrual.amount_minor
-            queue_message(
-                self.session,
-                rules=self.rules,
-                program_id=self.program.program_id,
-                template_id=self.template,
-                account=account,
-                dedupe_key=f"order:{posted.order.event_id}",
-                now=self.now,
-                values={
-                    "order": posted.order.order_ref,
-                    "points": self._points(earned, lang),
-                    "kind": ", ".join(self.rules.point_kinds[k].name(lang) for k in earned),
-                },
-            )
+            values = {
+                "order": posted.order.order_ref,
+                "points": self._points(earned, lang),
+                "kind": ", ".join(self.rules.point_kinds[k].name(lang) for k in earned),
+            }
+            requests.append(MessageRequest(posted.account, f"order:{posted.order.event_id}", values))
+        queue_messages(
+            self.session,
+            rules=self.rules,
+            program_id=self.program.program_id,
+            template_id=self.template,
+            requests=requests,
+            now=self.now,
+        )
         self.posted.clear()
 
     def _points(self, earned: dict[str, int], lang: str) -> str:

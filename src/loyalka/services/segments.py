@@ -10,8 +10,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from loyalka.engine.segments import AccountFacts, matches, needs_last_order, prefilter, windows_needed
-from loyalka.errors import NotFound
 from loyalka.program.engagement import Segment
+from loyalka.program.lookup import find_by_id
 from loyalka.program.models import Program
 from loyalka.services.programs import ActiveProgram
 from loyalka.services.stats import PurchaseStats, last_orders, purchase_stats
@@ -25,15 +25,7 @@ class Member:
 
 
 def find_segment(rules: Program, segment_id: str) -> Segment:
-    found = next((s for s in rules.segments if s.id == segment_id), None)
-    if found is None:
-        known = ", ".join(s.id for s in rules.segments) or "none defined"
-        raise NotFound(
-            f"program {rules.program.code} has no segment {segment_id!r} ({known})",
-            code="segment_not_found",
-            field="segment",
-        )
-    return found
+    return find_by_id(rules.segments, segment_id, what="segment", code="segment_not_found", field="segment")
 
 
 def members(session: Session, program: ActiveProgram, segment_id: str, at: datetime) -> list[Member]:

@@ -27,10 +27,11 @@ from loyalka.domain.money import format_minor
 from loyalka.engine import stamps as grid
 from loyalka.engine.orders import net_lines, stored_lines
 from loyalka.engine.views import AccountView, OrderView
-from loyalka.errors import Conflict, NotFound, RuleViolation
+from loyalka.errors import Conflict, RuleViolation
 from loyalka.ledger.book import Book
 from loyalka.program.catalog import StampCard
 from loyalka.program.conditions import evaluate
+from loyalka.program.lookup import find_by_id
 from loyalka.program.models import Program
 from loyalka.services.accounts import get_account
 from loyalka.services.events import account_view
@@ -218,11 +219,7 @@ def _restamp(
 
 # --- claiming a gift -----------------------------------------------------------------------------------------
 def find_card(rules: Program, card_id: str) -> StampCard:
-    card = next((c for c in rules.stamp_cards if c.id == card_id), None)
-    if card is None:
-        known = ", ".join(c.id for c in rules.stamp_cards) or "the program has none"
-        raise NotFound(f"no stamp card {card_id!r} ({known})", code="stamp_card_not_found", field="card")
-    return card
+    return find_by_id(rules.stamp_cards, card_id, what="stamp card", code="stamp_card_not_found", field="card")
 
 
 def claim_gift(

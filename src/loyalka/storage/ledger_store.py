@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from loyalka.ledger.book import Book, Lot
 from loyalka.storage.bulk import insert_returning_ids, insert_rows
+from loyalka.storage.queries import among
 from loyalka.storage.tables import EntryRow, LotRow
 
 _LOT_COLUMNS = (
@@ -39,7 +40,9 @@ def load_books(session: Session, account_ids: Iterable[int]) -> dict[int, Book]:
     for chunk_start in range(0, len(ids), 500):
         chunk = ids[chunk_start : chunk_start + 500]
         rows = session.execute(
-            select(*_LOT_COLUMNS).where(LotRow.account_id.in_(chunk), LotRow.closed.is_(False)).order_by(LotRow.id)
+            select(*_LOT_COLUMNS)
+            .where(among(session, LotRow.account_id, chunk), LotRow.closed.is_(False))
+            .order_by(LotRow.id)
         )
         for row in rows:
             books[row.account_id].lots.append(_lot(row))
