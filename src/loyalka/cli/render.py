@@ -52,7 +52,33 @@ def account_panel(data: dict[str, Any]) -> Panel:
         parts.append(table)
     if data["benefits"]:
         parts.append("Привилегии: " + "; ".join(f"{b['name']} до {b['valid_until'][:10]}" for b in data["benefits"]))
+    parts.extend(_features(data))
     return Panel(Group(*parts), title=f"Счёт {data['code']}")
+
+
+def _features(data: dict[str, Any]) -> list[str]:
+    """The account card's sections of the mechanics: tier, referral code, stamp cards, unpaid invoices."""
+    lines = []
+    tier = data.get("tier")
+    if tier:
+        progress = ""
+        if tier.get("next"):
+            progress = f"; до уровня «{tier['next'].get('name', tier['next'].get('id'))}» — см. `loyalka tiers show`"
+        lines.append(f"Уровень: {tier['name']} (с {tier['since'][:10]}, множитель {tier['earn_multiplier']}){progress}")
+    referral = data.get("referral")
+    if referral:
+        lines.append(f"Реферальный код: {referral['code']}")
+    for card in data.get("stamp_cards") or []:
+        offered = ", ".join(f"столбец {g['column']}: {g['gift']}" for g in card.get("gifts_offered") or [])
+        lines.append(
+            f"{card['name']}: {card['stamps']} из {card['columns'] * card['cells']} штампов"
+            + (f"; можно взять подарок ({offered})" if offered else "")
+            + f". {card['next_order']['text']}"
+        )
+    invoices = data.get("invoices") or {}
+    if invoices.get("spending_blocked"):
+        lines.append(f"Оплата баллами закрыта: {invoices['spending_blocked']}")
+    return lines
 
 
 def _rub(minor: int) -> str:
