@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -19,7 +18,7 @@ from loyalka.program.lookup import find_by_id
 from loyalka.program.models import Program
 from loyalka.services.accounts import lock_accounts
 from loyalka.services.events import Outcome, refuse_future
-from loyalka.services.grants import grant_points
+from loyalka.services.grants import expiry_text, grant_points
 from loyalka.services.messages import queue_message
 from loyalka.services.programs import active_program, program_by_code
 from loyalka.storage.ledger_store import Books, persist
@@ -130,6 +129,6 @@ def _message(
         values={
             "points": outcome.result["points"],
             "kind": rules.point_kinds[grant.grant.kind].name(account.language or "ru"),
-            "date": at.astimezone(ZoneInfo(rules.program.timezone)).date().isoformat(),
+            "date": expiry_text(rules, outcome.result, account.language or "ru"),
         },
     )
