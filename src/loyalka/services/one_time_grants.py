@@ -26,16 +26,24 @@ from loyalka.storage.tables import AccountRow
 
 
 def run_grant(
-    session: Session, grant_id: str, accounts: Sequence[str], *, at: datetime | None = None, now: datetime
+    session: Session,
+    grant_id: str,
+    accounts: Sequence[str],
+    *,
+    at: datetime | None = None,
+    now: datetime,
+    program: str | None = None,
 ) -> list[Outcome]:
     """Credit the grant to each of ``accounts`` (codes, all of one program) that has not received it yet.
 
     Every account must exist and, unless it received the grant before, be an active member: otherwise
-    nothing is credited to anyone."""
+    nothing is credited to anyone. With no accounts, the grant is still looked up in ``program`` (its code;
+    None: the only program), so a mistyped grant is an error, not "0 credited"."""
     when = at or now
     refuse_future(when, now, "the grant")
     rows = _accounts(session, accounts)
     if not rows:
+        find_grant(active_program(session, program_by_code(session, program).id).rules, grant_id)
         return []
     locked = lock_accounts(session, [row.id for row in rows])
     program = active_program(session, rows[0].program_id)
