@@ -112,6 +112,10 @@ def test_segment_list_and_show_with_a_csv_of_the_members(fleet: Database, tmp_pa
     ]
     refused(cli("segment", "show", "vip", "--db", fleet.url), "segment_not_found")
     refused(cli("segment", "show", "sleeping", "--at", "2026-04-01T10:00", "--db", fleet.url), "invalid_datetime")
+    nowhere = tmp_path / "no-such-folder" / "fleet.csv"
+    assert "cannot write" in refused(
+        cli("segment", "show", "fleet-moscow", "--csv", nowhere, "--db", fleet.url), "[csv]"
+    )
 
 
 def test_campaign_run_credits_once_and_campaign_list_shows_the_runs(fleet: Database) -> None:

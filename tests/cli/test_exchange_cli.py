@@ -86,6 +86,17 @@ def test_grant_run_by_account_file_and_tag_credits_each_account_once(db: Databas
     assert code == 1 and "error (grant_not_found) [grant]:" in err
 
 
+def test_an_unknown_grant_is_refused_even_when_no_account_has_the_tag(db: Database, tmp_path: Path) -> None:
+    load_example(db, "autoservice_case2.yaml", JOINED)
+    add_account(db, "A", JOINED)
+    code, _, err = cli(db, "grant", "run", "no-such", "--tag", "discount-card")
+    assert code == 1 and "error (grant_not_found) [grant]:" in err
+    code, _, err = cli(db, "grant", "run", "no-such", "--file", write(tmp_path / "empty.csv", "code\n"))
+    assert code == 1 and "error (grant_not_found) [grant]:" in err
+    code, out, _ = cli(db, "grant", "run", "discount-card-migration", "--tag", "discount-card")
+    assert code == 0 and "credited to 0 account(s); 0 had it already" in out
+
+
 def test_codes_import_then_activate_once_in_the_whole_system(db: Database, tmp_path: Path) -> None:
     text = (EXAMPLES / "autoservice_case2.yaml").read_text(encoding="utf-8")
     program = write(

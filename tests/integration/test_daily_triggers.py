@@ -234,6 +234,28 @@ def test_order_message_thanks_the_company_once_with_the_points_the_order_earned(
     assert thanks.recipients == ["ivan@garage.ru"]
 
 
+def test_the_first_order_message_greets_each_company_once_with_what_its_first_visit_earned(db: Database) -> None:
+    """`triggers.first_order.message`: queued with the account's first order, never again (a re-send, a second
+    order), with `{order}` and `{points}` (at least the 1000 of the first visit)."""
+    text = CASE1.replace('at_least: "1000"}', 'at_least: "1000", message: first-visit}', 1)
+    text = text.replace("messages:\n", "messages:" + FIRST_VISIT, 1)
+    load_text(db, text, JOINED)
+    add_account(db, "GARAGE", JOINED, contacts=[contact("ivan", "Иван", None)])
+    first_visit(db)
+    first_visit(db)  # a re-send of the same order
+    post(db, order("e2", "GARAGE", "WO-2", moscow(2026, 3, 9, 10), line("wash", 1000, "labour")))
+    [greeting] = messages(db, "first-visit")
+    assert (greeting.subject, greeting.body) == ("Первый визит: WO-1", "Начислено 1000 баллов.")
+    assert greeting.recipients == ["ivan@garage.ru"]
+
+
+FIRST_VISIT = """
+  first-visit:
+    subject: {ru: "Первый визит: {order}", en: "First visit: {order}"}
+    body: {ru: "Начислено {points} баллов.", en: "{points} points credited."}
+"""
+
+
 # --- expiry reminders (seed 002) -------------------------------------------------------------------------------
 def wholesale(db: Database) -> None:
     load_example(db, "wholesale_tiers.yaml", moscow(2025, 1, 1))

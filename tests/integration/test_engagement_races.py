@@ -4,14 +4,17 @@ and queues each thing once; two senders at once send each message once."""
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
-from sqlalchemy import func, select
+import pytest
+from sqlalchemy import func, select, update
 
 from loyalka.jobs.daily import run_daily
+from loyalka.services import campaigns
 from loyalka.services.campaigns import run_campaign
 from loyalka.services.outbox import SmtpSettings, send_queued
 from loyalka.storage.database import Database
-from loyalka.storage.tables import EventRow, MessageRow
+from loyalka.storage.tables import AccountRow, EventRow, MessageRow
 from tests.conftest import moscow
 from tests.races import at_once
 from tests.smtp_server import running_mailbox
@@ -70,3 +73,25 @@ def test_two_senders_at_once_never_send_a_message_twice(pg_db: Database) -> None
     with pg_db.unit_of_work() as s:
         assert set(s.scalars(select(MessageRow.status))) == {"sent"}
         assert set(s.scalars(select(MessageRow.attempts))) == {1}
+
+
+def test_a_company_that_leaves_while_a_campaign_reads_its_segment_is_not_credited(
+    pg_db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The month close takes TAXI-0 out of the program after the campaign read the segment and before it locked
+    the accounts: the locked row says `left`, so the campaign credits it nothing."""
+    companies(pg_db, 2)
+    read_segment = campaigns.members
+
+    def members_then_one_leaves(*args: Any, **kwargs: Any) -> Any:
+        found = read_segment(*args, **kwargs)
+        with pg_db.unit_of_work() as other:
+            other.execute(update(AccountRow).where(AccountRow.code == "TAXI-0").values(status="left"))
+        return found
+
+    monkeypatch.setattr(campaigns, "members", members_then_one_leaves)
+    with pg_db.unit_of_work() as s:
+        summary = run_campaign(s, "spring-service-2026", at=moscow(2026, 4, 1), now=moscow(2026, 4, 1), run_by="t")
+    assert (summary["members"], summary["credited"], summary["skipped_not_members"]) == (2, 1, 1)
+    assert ledger_sum(pg_db, "TAXI-0") == 0
+    assert ledger_sum(pg_db, "TAXI-1") == 500

@@ -249,3 +249,30 @@ def test_activation_entries_are_grants_of_the_card_set(db: Database) -> None:
         [entry] = s.scalars(select(EntryRow)).all()
     assert (entry.type, entry.rule_id, entry.event_id) == ("grant", "partner-club", done.event_id)
     assert entry.amount_minor == 2000
+
+
+def test_date_in_a_grant_or_card_message_is_when_the_points_expire_as_the_member_reads_it(db: Database) -> None:
+    """`{date}` of a grant's message is its points' expiry date, 02.04.2027 in Russian (as for birthdays and
+    campaigns), not the day of the grant in ISO form; empty for points that never expire."""
+    text = (EXAMPLES / "autoservice_case2.yaml").read_text(encoding="utf-8")
+    text = text.replace('"Мы начислили {points} бонусов.', '"Мы начислили {points} бонусов до {date}.')
+    text = text.replace("    per_account: 1 ", "    message: card-migrated\n    per_account: 1 ")
+    load_text(db, text.replace("expiry: {after: never}", "expiry: {after: months, months: 12}"), JOINED)
+    add_account(db, "A", JOINED, contacts=[{"code": "boss", "name": "Иван", "email": "a@example.ru"}])
+    grant(db, "A", at=moscow(2026, 4, 2, 10))
+    activate(db, CARD, "A", moscow(2026, 4, 3, 10))
+    with db.unit_of_work() as s:
+        bodies = list(s.scalars(select(MessageRow.body).order_by(MessageRow.id)))
+    assert bodies == [
+        "Мы начислили 3000 бонусов до 02.04.2027. Ими можно оплатить до 10% стоимости работ.",
+        "Мы начислили 2000 бонусов до 03.04.2027. Ими можно оплатить до 10% стоимости работ.",
+    ]
+
+
+def test_date_in_a_grant_message_is_empty_for_points_that_never_expire(db: Database) -> None:
+    text = (EXAMPLES / "autoservice_case2.yaml").read_text(encoding="utf-8")
+    load_text(db, text.replace('"Мы начислили {points} бонусов.', '"Мы начислили {points} бонусов{date}.'), JOINED)
+    add_account(db, "A", JOINED, contacts=[{"code": "boss", "name": "Иван", "email": "a@example.ru"}])
+    grant(db, "A", at=moscow(2026, 4, 2, 10))
+    with db.unit_of_work() as s:
+        assert s.scalar(select(MessageRow.body)).startswith("Мы начислили 3000 бонусов.")

@@ -5,6 +5,7 @@ are refused."""
 from __future__ import annotations
 
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import func, select, update
@@ -14,8 +15,8 @@ from loyalka.errors import Conflict, InvalidInput, NotFound, RuleViolation
 from loyalka.services.referrals import assign_codes, set_referrer, show_referrals
 from loyalka.storage.database import Database
 from loyalka.storage.tables import AccountRow, EntryRow, EventRow, MessageRow
-from tests.conftest import moscow
-from tests.support import add_account, balances, card, give_back, ledger_sum, load_example, order, post
+from tests.conftest import EXAMPLES, moscow
+from tests.support import add_account, balances, card, give_back, ledger_sum, load_example, load_text, order, post
 
 START = moscow(2026, 1, 10, 9)
 JOINED = moscow(2026, 2, 1, 10)  # the referred company joins; day 180 after it is 2026-07-31
@@ -282,3 +283,17 @@ def test_a_corrected_version_lifting_an_order_over_the_minimum_does_not_settle_t
     assert events(db) == [] and ledger_sum(db, "REF") == 0
     buy(db, "O-2", 50_000, moscow(2026, 3, 4))
     assert ledger_sum(db, "REF") == 2000
+
+
+def test_date_in_the_referrers_message_is_when_its_points_expire(db: Database) -> None:
+    """The wholesale points live 12 months: the referrer reads until when, in its own language's form."""
+    text = (EXAMPLES / "wholesale_tiers.yaml").read_text(encoding="utf-8")
+    load_text(db, text.replace('"Мы начислили {points} баллов."', '"Мы начислили {points} баллов до {date}."'), START)
+    add_account(db, "REF", START, inn=INN["REF"], contacts=[{"code": "c", "name": "Анна", "email": "ref@example.ru"}])
+    referred(db)
+    buy(db, "O-1", 50_000, moscow(2026, 3, 2, 12))
+    [lot] = [lot for lot in balances(db, "REF", moscow(2026, 3, 3))["points"]["lots"] if lot["rule"] == "referral"]
+    expires = datetime.fromisoformat(lot["expires_at"]).astimezone(ZoneInfo("Europe/Moscow"))
+    with db.unit_of_work() as s:
+        [body] = s.scalars(select(MessageRow.body).where(MessageRow.template == "referral-earned")).all()
+    assert body == f"Мы начислили 2000 баллов до {expires:%d.%m.%Y}."

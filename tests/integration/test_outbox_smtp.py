@@ -216,3 +216,49 @@ def test_starttls_with_a_verified_certificate_and_a_login_then_sends(db: Databas
         report = send_queued(db, secure, clock=lambda: moscow(2026, 4, 2))
     assert report.sent == 1
     assert [to for _, to, _ in box.received] == [["ivan@taxi.ru"]]
+
+
+def test_an_address_the_server_cannot_take_fails_its_message_and_the_run_goes_on(db: Database) -> None:
+    """A Cyrillic domain (a valid contact address) needs SMTPUTF8, which this server does not offer: nothing was
+    sent, so the message fails with the reason instead of staying `sending` and ending the run in a traceback."""
+    load_example(db, "autoservice_case1.yaml", JOINED)
+    company(db, "ZAVOD", "иван@завод.рф")
+    company(db, "TAXI-1", "ivan@taxi.ru")
+    campaign(db)
+    with running_mailbox(enable_SMTPUTF8=False) as (box, port):
+        report = send(db, port)
+    assert (report.sent, report.failed, report.stopped) == (1, 1, None)
+    idn, plain = rows(db)
+    assert (idn.status, idn.attempts, idn.sent_at) == ("failed", 1, None)
+    assert "SMTPUTF8" in idn.last_error and "delivery unknown" not in idn.last_error
+    assert plain.status == "sent"
+    assert [to for _, to, _ in box.received] == [["ivan@taxi.ru"]]
+
+
+def test_a_sender_address_the_server_cannot_take_is_refused_before_anything_is_claimed(db: Database) -> None:
+    load_example(db, "autoservice_case1.yaml", JOINED)
+    company(db, "TAXI-1", "ivan@taxi.ru")
+    campaign(db)
+    with running_mailbox(enable_SMTPUTF8=False) as (box, port), pytest.raises(MailUnavailable) as refused:
+        send_queued(db, SmtpSettings("127.0.0.1", port, "бонус@автосервис.рф"), clock=lambda: moscow(2026, 4, 2))
+    assert refused.value.code == "smtp_unavailable" and "SMTPUTF8" in refused.value.message
+    assert [(m.status, m.attempts) for m in rows(db)] == [("queued", 0)]
+    assert box.received == []
+
+
+def test_a_line_break_in_a_contacts_name_does_not_break_the_subject(db: Database, mailbox: tuple[Mailbox, int]) -> None:
+    box, port = mailbox
+    load_example(db, "autoservice_case1.yaml", JOINED)
+    add_account(
+        db,
+        "TAXI-1",
+        JOINED,
+        region="Москва",
+        contacts=[{"code": "ivan", "name": "Иван\nПетров", "email": "ivan@taxi.ru", "birthday": date(1980, 4, 12)}],
+    )
+    with db.unit_of_work() as s:
+        run_daily(s, date(2026, 4, 12), now=moscow(2026, 4, 12, 3))
+    assert send(db, port).sent == 1
+    [(_, _, greeting)] = box.received
+    assert greeting["Subject"] == "С днём рождения, Иван Петров!"
+    assert [m.status for m in rows(db)] == ["sent"]

@@ -226,3 +226,14 @@ def test_an_unknown_segment_is_refused_with_the_known_ones(db: Database) -> None
         segment(db, "vip", moscow(2026, 4, 1))
     assert (unknown.value.code, unknown.value.field) == ("segment_not_found", "segment")
     assert "fleet-moscow, sleeping" in unknown.value.message
+
+
+def test_members_of_any_segment_show_their_last_order_not_their_joining(db: Database) -> None:
+    """`segment show` and the members route list each member's last order and days of silence, also for a
+    segment whose filter does not look at them (fleet-moscow: regions and tags only)."""
+    segmented(db)
+    with db.unit_of_work() as s:
+        program = active_program(s, program_by_code(s, None).id)
+        found = {m.account.code: m.facts for m in members(s, program, "fleet-moscow", moscow(2026, 4, 1))}
+    assert found["TAXI-1"].last_order_at == moscow(2026, 3, 20)
+    assert (found["TAXI-1"].days_since_last_order, found["TAXI-2"].days_since_last_order) == (12, 17)

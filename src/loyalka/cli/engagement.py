@@ -14,7 +14,7 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from loyalka.cli.common import DbOption, console, err, fail, open_database
+from loyalka.cli.common import DbOption, console, err, fail, open_database, say_error
 from loyalka.domain.periods import utcnow
 from loyalka.errors import InvalidInput, LoyaltyError
 
@@ -134,10 +134,14 @@ def segment_show(
     except LoyaltyError as exc:
         fail(exc)
     if to_csv is not None:
-        with to_csv.open("w", encoding="utf-8", newline="") as out:
-            writer = csv.writer(out)
-            writer.writerow(MEMBER_COLUMNS)
-            writer.writerows([row[c] for c in MEMBER_COLUMNS] for row in rows)
+        try:
+            with to_csv.open("w", encoding="utf-8", newline="") as out:
+                writer = csv.writer(out)
+                writer.writerow(MEMBER_COLUMNS)
+                writer.writerows([row[c] for c in MEMBER_COLUMNS] for row in rows)
+        except OSError as exc:
+            say_error("error (cannot_write) [csv]:", f"cannot write {to_csv}: {exc.strerror or exc}")
+            raise typer.Exit(1) from exc
         console.print(f"{len(rows)} member(s) of {segment_id} written to {to_csv}")
         return
     table = Table(*MEMBER_COLUMNS, title=f"{segment_id}: {len(rows)} member(s)", title_justify="left")

@@ -92,7 +92,7 @@ def grant_run(
         with open_database(db).unit_of_work() as session:
             if tag is not None:
                 codes = accounts_with_tag(session, tag, program=program)
-            outcomes = run_grant(session, grant_id, codes, now=utcnow())
+            outcomes = run_grant(session, grant_id, codes, now=utcnow(), program=program)
     except LoyaltyError as exc:
         fail(exc)
     fresh = [o for o in outcomes if not o.replayed]

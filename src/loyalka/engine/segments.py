@@ -81,10 +81,6 @@ def windows_needed(segment_filter: SegmentFilter) -> set[int]:
     return wanted
 
 
-def needs_last_order(segment_filter: SegmentFilter) -> bool:
-    return segment_filter.inactive_days is not None or bool(segment_filter.when)
-
-
 def prefilter(segment_filter: SegmentFilter, facts: AccountFacts) -> bool:
     """The conditions on the account's own fields (cheap: no purchase figures needed)."""
     f = segment_filter

@@ -107,12 +107,15 @@ def get_account(session: Session, code: str, *, lock: bool = False) -> AccountRo
 
 
 def lock_accounts(session: Session, ids: list[int]) -> dict[int, AccountRow]:
-    """Row-lock accounts (PostgreSQL: SELECT ... FOR UPDATE) in id order, so two writers never deadlock."""
+    """Row-lock accounts (PostgreSQL: SELECT ... FOR UPDATE) in id order, so two writers never deadlock. The rows
+    are read again under the lock: an account loaded before (by a segment, a lookup) shows what was committed
+    meanwhile (it left, its tier changed), not what the session remembered."""
     rows = session.scalars(
         select(AccountRow)
         .where(among(session, AccountRow.id, sorted(set(ids))))
         .order_by(AccountRow.id)
         .with_for_update()
+        .execution_options(populate_existing=True)
     ).all()
     return {row.id: row for row in rows}
 

@@ -24,7 +24,7 @@ from loyalka.program.lookup import find_by_id
 from loyalka.program.models import Program
 from loyalka.services.accounts import get_account, lock_accounts
 from loyalka.services.events import Outcome, refuse_future
-from loyalka.services.grants import grant_points
+from loyalka.services.grants import expiry_text, grant_points
 from loyalka.services.messages import queue_message
 from loyalka.services.programs import active_program, program_by_code
 from loyalka.storage.tables import AccountRow
@@ -125,7 +125,12 @@ def activate_code(
             account=account,
             dedupe_key=event_id,
             now=now,
-            values={"points": outcome.result["points"], "kind": kind.name(account.language or "ru"), "code": code},
+            values={
+                "points": outcome.result["points"],
+                "kind": kind.name(account.language or "ru"),
+                "code": code,
+                "date": expiry_text(program.rules, outcome.result, account.language or "ru"),
+            },
         )
     return outcome
 

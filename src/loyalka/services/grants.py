@@ -16,8 +16,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from loyalka.engine.earning import accrual
+from loyalka.engine.triggers import format_date, local_date
 from loyalka.errors import RuleViolation
 from loyalka.ledger.book import EntryType, Lot
+from loyalka.program.models import Program
 from loyalka.services.events import Outcome
 from loyalka.services.programs import ActiveProgram
 from loyalka.storage.ledger_store import Books, persist
@@ -94,3 +96,12 @@ def grant_points(
         )
     )
     return Outcome(event_id, False, result)
+
+
+def expiry_text(rules: Program, result: dict[str, Any], lang: str) -> str:
+    """``{date}`` of a grant's message: when its points expire, as the member reads it (12.07.2026 in Russian);
+    empty for points that never expire."""
+    expires = result.get("expires_at")
+    if not expires:
+        return ""
+    return format_date(local_date(datetime.fromisoformat(expires), rules.program.timezone), lang)

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -19,7 +18,7 @@ from loyalka.program.lookup import find_by_id
 from loyalka.program.models import Program
 from loyalka.services.accounts import lock_accounts
 from loyalka.services.events import Outcome, refuse_future
-from loyalka.services.grants import grant_points
+from loyalka.services.grants import expiry_text, grant_points
 from loyalka.services.messages import queue_message
 from loyalka.services.programs import active_program, program_by_code
 from loyalka.storage.ledger_store import Books, persist
@@ -27,16 +26,24 @@ from loyalka.storage.tables import AccountRow
 
 
 def run_grant(
-    session: Session, grant_id: str, accounts: Sequence[str], *, at: datetime | None = None, now: datetime
+    session: Session,
+    grant_id: str,
+    accounts: Sequence[str],
+    *,
+    at: datetime | None = None,
+    now: datetime,
+    program: str | None = None,
 ) -> list[Outcome]:
     """Credit the grant to each of ``accounts`` (codes, all of one program) that has not received it yet.
 
     Every account must exist and, unless it received the grant before, be an active member: otherwise
-    nothing is credited to anyone."""
+    nothing is credited to anyone. With no accounts, the grant is still looked up in ``program`` (its code;
+    None: the only program), so a mistyped grant is an error, not "0 credited"."""
     when = at or now
     refuse_future(when, now, "the grant")
     rows = _accounts(session, accounts)
     if not rows:
+        find_grant(active_program(session, program_by_code(session, program).id).rules, grant_id)
         return []
     locked = lock_accounts(session, [row.id for row in rows])
     program = active_program(session, rows[0].program_id)
@@ -130,6 +137,6 @@ def _message(
         values={
             "points": outcome.result["points"],
             "kind": rules.point_kinds[grant.grant.kind].name(account.language or "ru"),
-            "date": at.astimezone(ZoneInfo(rules.program.timezone)).date().isoformat(),
+            "date": expiry_text(rules, outcome.result, account.language or "ru"),
         },
     )

@@ -118,6 +118,9 @@ def _connect(settings: SmtpSettings) -> smtplib.SMTP:
             smtp.starttls(context=ssl.create_default_context(cafile=settings.ca_file))
         if settings.user:
             smtp.login(settings.user, settings.password or "")
+        smtp.ehlo_or_helo_if_needed()
+        if not settings.sender.isascii() and not smtp.has_extn("smtputf8"):  # else every message would fail
+            raise smtplib.SMTPNotSupportedError(f"the sender {settings.sender} needs SMTPUTF8, which it does not offer")
     except UnicodeEncodeError as exc:
         smtp.close()
         raise InvalidInput(
@@ -164,7 +167,7 @@ def _claim_next(session: Session, after_id: int) -> _Claimed | None:
 
 def compose(claimed: _Claimed, sender: str) -> EmailMessage:
     message = EmailMessage()
-    message["Subject"] = claimed.subject
+    message["Subject"] = " ".join(claimed.subject.splitlines())  # a header is one line (a name may hold a break)
     message["From"] = sender
     message["To"] = ", ".join(claimed.recipients)
     message["Date"] = format_datetime(datetime.now().astimezone())
@@ -189,6 +192,8 @@ def _deliver(smtp: smtplib.SMTP, settings: SmtpSettings, claimed: _Claimed) -> _
         if 400 <= exc.smtp_code < 500 and claimed.attempts < MAX_ATTEMPTS:
             return _Result("queued", f"temporary refusal, will retry: {answer}")
         return _Result("failed", f"refused by the server: {answer}")
+    except smtplib.SMTPNotSupportedError as exc:  # refused before a byte was sent: an address needs SMTPUTF8
+        return _Result("failed", f"not sent: {exc}")
     except (smtplib.SMTPServerDisconnected, OSError) as exc:
         return _Result("failed", f"connection lost while sending, delivery unknown: {exc}", connection_lost=True)
     if refused:

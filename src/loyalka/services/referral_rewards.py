@@ -16,8 +16,7 @@ from __future__ import annotations
 
 import hashlib
 from datetime import datetime
-from typing import cast
-from zoneinfo import ZoneInfo
+from typing import Any, cast
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -27,7 +26,7 @@ from loyalka.engine.referrals import qualifies
 from loyalka.ledger.book import Book
 from loyalka.program.engagement import Referrals
 from loyalka.program.types import PointsGrant
-from loyalka.services.grants import grant_points
+from loyalka.services.grants import expiry_text, grant_points
 from loyalka.services.messages import queue_message
 from loyalka.services.programs import ActiveProgram
 from loyalka.services.stages import OrderStage, Posted
@@ -70,17 +69,19 @@ class ReferralStage(OrderStage):
         notes = []
         if referrer.status == "active":
             reason = f"referral: {account.code} placed its first qualifying order {order_ref}"
-            points = self._grant(
+            credit = self._grant(
                 referrer, self.referrals.referrer, f"referral:{account.id}:referrer", reason, books, at
             )
-            self._message(referrer, account, points, at)
+            points = str(credit["points"])
+            self._message(referrer, account, credit)
             result["referrer_points"] = points
             notes.append(f"referral: {referrer.code} earns {points} for bringing {account.code}")
         else:
             notes.append(f"referral: {referrer.code} is {referrer.status}, not a member, and earns nothing")
         if self.referrals.referred is not None:
             reason = f"referral: first qualifying order {order_ref}, referred by {referrer.code}"
-            points = self._grant(account, self.referrals.referred, f"referral:{account.id}:referred", reason, books, at)
+            credit = self._grant(account, self.referrals.referred, f"referral:{account.id}:referred", reason, books, at)
+            points = str(credit["points"])
             result["referred_points"] = points
             notes.append(f"referral: {account.code} earns {points} for its first order of {result['order_total']}")
         self.session.add(
@@ -98,7 +99,8 @@ class ReferralStage(OrderStage):
 
     def _grant(
         self, account: AccountRow, grant: PointsGrant, event_id: str, reason: str, books: Books, at: datetime
-    ) -> str:
+    ) -> dict[str, Any]:
+        """The grant's result (its points, when they expire)."""
         kind = self.rules.point_kinds[grant.kind]
         outcome = grant_points(
             self.session,
@@ -114,9 +116,9 @@ class ReferralStage(OrderStage):
             now=self.now,
             books=books,
         )
-        return str(outcome.result["points"])
+        return outcome.result
 
-    def _message(self, referrer: AccountRow, referred: AccountRow, points: str, at: datetime) -> None:
+    def _message(self, referrer: AccountRow, referred: AccountRow, credit: dict[str, Any]) -> None:
         if self.referrals.message is None:
             return
         queue_message(
@@ -128,9 +130,9 @@ class ReferralStage(OrderStage):
             dedupe_key=f"referral:{referred.id}:referrer",
             now=self.now,
             values={
-                "points": points,
+                "points": credit["points"],
                 "kind": self.rules.point_kinds[self.referrals.referrer.kind].name(referrer.language or "ru"),
-                "date": at.astimezone(ZoneInfo(self.rules.program.timezone)).date().isoformat(),
+                "date": expiry_text(self.rules, credit, referrer.language or "ru"),
             },
         )
 

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from loyalka.engine.segments import AccountFacts, matches, needs_last_order, prefilter, windows_needed
+from loyalka.engine.segments import AccountFacts, matches, prefilter, windows_needed
 from loyalka.program.engagement import Segment
 from loyalka.program.lookup import find_by_id
 from loyalka.program.models import Program
@@ -49,7 +49,8 @@ def evaluate_segment(session: Session, program: ActiveProgram, segment: Segment,
     candidates = [(row, base_facts(row, at, zone)) for row in session.scalars(query)]
     candidates = [(row, facts) for row, facts in candidates if prefilter(flt, facts)]
     ids = [row.id for row, _ in candidates]
-    last = last_orders(session, ids, before=at) if needs_last_order(flt) and ids else {}
+    # always: the members' last order is shown with them (segment show, the members route), whatever the filter
+    last = last_orders(session, ids, before=at) if ids else {}
     windows = {
         days: purchase_stats(session, ids, since=at - timedelta(days=days), until=at)
         for days in sorted(windows_needed(flt))
