@@ -331,6 +331,20 @@ def test_a_program_file_with_a_stock_no_database_holds_is_refused(db: Database) 
     assert [issue.path for issue in refused.value.issues] == ["rewards.2.stock"]
 
 
+def test_a_member_whose_entry_level_is_not_stored_yet_may_take_a_reward_of_that_level(db: Database) -> None:
+    text = (EXAMPLES / "wholesale_tiers.yaml").read_text(encoding="utf-8")
+    load_text(db, text.replace("    stock: 50\n", "    stock: 50\n    tiers: [silver]\n"), JOINED)
+    add_account(db, "OLD-CO", JOINED)
+    set_tier(db, "OLD-CO", None)  # joined before the program had tiers: silver, the entry level, until a close
+    post(db, order("e1", "OLD-CO", "OLD-1", EARNED, rub=900_000))  # 9,000 points at silver
+    with db.unit_of_work() as s:
+        shown = {r["id"]: r for r in catalog(s, now=NOW, account_code="OLD-CO")["rewards"]}
+    assert (shown["certificate-5000"]["available"], shown["certificate-5000"]["reason_code"]) == (True, None)
+    assert shown["staff-training"]["reason"] == "staff-training is for gold, platinum members; account OLD-CO is silver"
+    assert redeem(db, "certificate-5000", "OLD-CO", "c-1")["status"] == "new"
+    assert spendable(db, "OLD-CO") == "4000"
+
+
 def test_a_contact_without_spending_rights_cannot_redeem(db: Database) -> None:
     load_example(db, "wholesale_tiers.yaml", JOINED)
     add_account(

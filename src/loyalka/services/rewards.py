@@ -32,6 +32,7 @@ from loyalka.services.accounts import get_account, get_contact
 from loyalka.services.fulfilment import CATALOG, check_note, new_order, reward_event_id, utc_iso
 from loyalka.services.programs import active_program, program_by_code
 from loyalka.services.redemption import spending_blocked, sweep_expired_holds
+from loyalka.services.tiers import held_tier
 from loyalka.storage.ledger_store import load_books, persist
 from loyalka.storage.tables import AccountRow
 from loyalka.storage.tables_catalog import RewardOrderRow, RewardStockChangeRow, RewardStockRow
@@ -82,7 +83,7 @@ def _member(session: Session, account: AccountRow, rules: Program, book: Book, n
     return Member(
         account.code,
         account.status,
-        account.tier,
+        held_tier(rules, account),
         {kind: book.spendable(kind, now) for kind in rules.point_kinds},
         spending_blocked(session, account, rules, now),
     )
