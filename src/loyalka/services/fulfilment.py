@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from loyalka.errors import Conflict, InvalidInput, NotFound
@@ -60,7 +61,12 @@ def new_order(
         resolved_at=None,
     )
     session.add(row)
-    session.flush()
+    try:
+        session.flush()
+    except IntegrityError as exc:  # the same key for another account, at the same moment (each locked its own)
+        raise Conflict(
+            f"key {key!r} was used at the same moment by another request", code="idempotency_conflict", field="key"
+        ) from exc
     return row
 
 

@@ -19,7 +19,6 @@ from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from loyalka.domain.accounts import validate_code
@@ -120,26 +119,19 @@ def redeem_reward(
     if refused is not None:
         raise refused
     price, kind = price_minor(rules, reward), reward.price.kind
-    try:
-        order = new_order(
-            session,
-            account=account,
-            source=CATALOG,
-            item=reward.id,
-            type=reward.type,
-            name=reward.name,
-            key=key,
-            request_hash=digest,
-            at=now,
-            contact_id=contact.id if contact else None,
-            points={kind: price},
-        )
-    except IntegrityError as exc:
-        raise Conflict(
-            f"reward key {key!r} was used at the same moment by another request",
-            code="idempotency_conflict",
-            field="key",
-        ) from exc
+    order = new_order(
+        session,
+        account=account,
+        source=CATALOG,
+        item=reward.id,
+        type=reward.type,
+        name=reward.name,
+        key=key,
+        request_hash=digest,
+        at=now,
+        contact_id=contact.id if contact else None,
+        points={kind: price},
+    )
     taken = book.debit(
         [kind],
         price,
