@@ -22,6 +22,8 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from loyalka.domain.accounts import validate_code
+from loyalka.domain.money import format_minor
+from loyalka.engine.redemption import points_to_money
 from loyalka.engine.rewards import Member, find_reward, out_of_stock, price_minor, refusal
 from loyalka.errors import Conflict, InvalidInput, RuleViolation
 from loyalka.ledger.book import Book, EntryType
@@ -30,10 +32,10 @@ from loyalka.program.models import Program
 from loyalka.services.accounts import get_account, get_contact
 from loyalka.services.fulfilment import CATALOG, check_note, new_order, reward_event_id, utc_iso
 from loyalka.services.programs import active_program, program_by_code
-from loyalka.services.redemption import spending_blocked, sweep_expired_holds
+from loyalka.services.redemption import contact_allowance, spending_blocked, sweep_expired_holds
 from loyalka.services.tiers import held_tier
 from loyalka.storage.ledger_store import load_books, persist
-from loyalka.storage.tables import AccountRow
+from loyalka.storage.tables import AccountRow, ContactRow
 from loyalka.storage.tables_catalog import RewardOrderRow, RewardStockChangeRow, RewardStockRow
 
 _STOCK = RewardStockRow.__table__
@@ -119,6 +121,7 @@ def redeem_reward(
     if refused is not None:
         raise refused
     price, kind = price_minor(rules, reward), reward.price.kind
+    _within_contact_limit(session, account, contact, rules, reward, price, now)
     order = new_order(
         session,
         account=account,
@@ -145,6 +148,27 @@ def redeem_reward(
     take_from_stock(session, account.program_id, reward, order_id=order.id, at=now)
     persist(session, [book], recorded_at=now)
     return order, False
+
+
+def _within_contact_limit(
+    session: Session,
+    account: AccountRow,
+    contact: ContactRow | None,
+    rules: Program,
+    reward: Reward,
+    price: int,
+    now: datetime,
+) -> None:
+    """A contact's monthly spending limit covers rewards as it covers paying orders with points."""
+    allowance = contact_allowance(session, contact, rules, now)
+    cost = points_to_money(rules.point_kinds[reward.price.kind], price)
+    if contact is not None and allowance is not None and cost > allowance:
+        raise RuleViolation(
+            f"{reward.id} is worth {format_minor(cost)}; contact {contact.code} of {account.code} may spend "
+            f"{format_minor(allowance)} more with points this month",
+            code="redemption_limit_exceeded",
+            field="contact",
+        )
 
 
 def _by_key(session: Session, key: str) -> RewardOrderRow | None:
