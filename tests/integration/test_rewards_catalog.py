@@ -10,7 +10,15 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select, update
 
-from loyalka.errors import Conflict, InsufficientPoints, InvalidInput, LoyaltyError, NotFound, RuleViolation
+from loyalka.errors import (
+    Conflict,
+    InsufficientPoints,
+    InvalidInput,
+    InvalidProgram,
+    LoyaltyError,
+    NotFound,
+    RuleViolation,
+)
 from loyalka.services.fulfilment import account_orders, cancel_order, fulfil_order, order_view
 from loyalka.services.rewards import catalog, redeem_reward, reward_history, set_stock
 from loyalka.storage.database import Database
@@ -247,11 +255,20 @@ def test_out_of_stock_is_refused_and_a_new_stock_is_audited(db: Database) -> Non
     assert stock(db, "staff-training") == 4
 
 
-@pytest.mark.parametrize(("value", "actor", "code"), [(-1, "Петров", "invalid_stock"), (3, " ", "missing_actor")])
-def test_a_bad_stock_is_refused(db: Database, value: int, actor: str, code: str) -> None:
+@pytest.mark.parametrize(
+    ("value", "actor", "note", "code"),
+    [
+        (-1, "Петров", None, "invalid_stock"),
+        (1_000_000_001, "Петров", None, "invalid_stock"),  # a figure no stock column holds
+        (3, " ", None, "missing_actor"),
+        (3, "П" * 201, None, "invalid_actor"),
+        (3, "Петров", "н" * 301, "invalid_note"),
+    ],
+)
+def test_a_bad_stock_is_refused(db: Database, value: int, actor: str, note: str | None, code: str) -> None:
     wholesale(db)
     with db.unit_of_work() as s, pytest.raises(InvalidInput) as refused:
-        set_stock(s, reward_id="staff-training", stock=value, now=NOW, actor=actor)
+        set_stock(s, reward_id="staff-training", stock=value, now=NOW, actor=actor, note=note)
     assert refused.value.code == code
     assert stock(db, "staff-training") == 10 and counts(db)[1:3] == (0, 0)
 
@@ -284,6 +301,48 @@ def test_a_reward_order_is_fulfilled_once_and_then_cannot_be_cancelled(db: Datab
     ]
     assert only_new == []
     assert spendable(db, "GOLD-CO", moscow(2026, 2, 6)) == "25000"
+
+
+def test_a_note_over_300_characters_or_an_order_number_out_of_range_is_refused_and_changes_nothing(
+    db: Database,
+) -> None:
+    wholesale(db)
+    made = redeem(db, "certificate-5000", "GOLD-CO", "c-1")
+    later = moscow(2026, 2, 4)
+    with db.unit_of_work() as s, pytest.raises(InvalidInput) as long_note:
+        fulfil_order(s, made["id"], at=later, note="н" * 301)
+    with db.unit_of_work() as s, pytest.raises(InvalidInput) as long_reason:
+        cancel_order(s, made["id"], at=later, reason="н" * 301)
+    assert (long_note.value.code, long_note.value.field) == ("invalid_note", "note")
+    assert long_reason.value.code == "invalid_note"
+    for order_id in (2**63, -(2**63) - 1):  # no row id is that large, and no database takes it
+        with db.unit_of_work() as s, pytest.raises(NotFound) as missing:
+            cancel_order(s, order_id, at=later)
+        assert missing.value.code == "reward_order_not_found"
+    with db.unit_of_work() as s:
+        assert account_orders(s, "GOLD-CO")[0]["status"] == "new"
+    assert spendable(db, "GOLD-CO", later) == "25000" and stock(db, "certificate-5000") == 49
+
+
+def test_a_program_file_with_a_stock_no_database_holds_is_refused(db: Database) -> None:
+    text = (EXAMPLES / "wholesale_tiers.yaml").read_text(encoding="utf-8").replace("stock: 50", "stock: 99999999999")
+    with pytest.raises(InvalidProgram) as refused:
+        load_text(db, text, JOINED)
+    assert [issue.path for issue in refused.value.issues] == ["rewards.2.stock"]
+
+
+def test_a_member_whose_entry_level_is_not_stored_yet_may_take_a_reward_of_that_level(db: Database) -> None:
+    text = (EXAMPLES / "wholesale_tiers.yaml").read_text(encoding="utf-8")
+    load_text(db, text.replace("    stock: 50\n", "    stock: 50\n    tiers: [silver]\n"), JOINED)
+    add_account(db, "OLD-CO", JOINED)
+    set_tier(db, "OLD-CO", None)  # joined before the program had tiers: silver, the entry level, until a close
+    post(db, order("e1", "OLD-CO", "OLD-1", EARNED, rub=900_000))  # 9,000 points at silver
+    with db.unit_of_work() as s:
+        shown = {r["id"]: r for r in catalog(s, now=NOW, account_code="OLD-CO")["rewards"]}
+    assert (shown["certificate-5000"]["available"], shown["certificate-5000"]["reason_code"]) == (True, None)
+    assert shown["staff-training"]["reason"] == "staff-training is for gold, platinum members; account OLD-CO is silver"
+    assert redeem(db, "certificate-5000", "OLD-CO", "c-1")["status"] == "new"
+    assert spendable(db, "OLD-CO") == "4000"
 
 
 def test_a_contact_without_spending_rights_cannot_redeem(db: Database) -> None:

@@ -18,8 +18,8 @@ from loyalka.services.stamps import claim_gift
 from loyalka.storage.database import Database
 from loyalka.storage.tables import AccountRow
 from loyalka.storage.tables_catalog import RewardOrderRow, StampCardRow, StampClaimRow, StampRow
-from tests.conftest import moscow
-from tests.support import add_account, card, give_back, load_example, order, post
+from tests.conftest import EXAMPLES, moscow
+from tests.support import add_account, card, give_back, load_example, load_text, order, post
 
 JOINED = moscow(2026, 1, 12, 9)
 CARD = "purchases-3x4"
@@ -94,6 +94,19 @@ def test_four_purchases_from_30000_fill_column_1_and_offer_the_bronze_gift(db: D
     assert four["next_order"]["column"] == 2 and four["next_order"]["stamps_to_gift"] == 4
     assert [o["order_id"] for o in four["stamped_orders"]] == ["METALL-1", "METALL-2", "METALL-3", "METALL-4"]
     check_invariant(db)
+
+
+def test_a_member_whose_entry_card_is_not_stored_yet_is_offered_and_given_the_bronze_gift(db: Database) -> None:
+    text = (EXAMPLES / "metal_cards.yaml").read_text(encoding="utf-8")
+    bronze = '          bronze: {ru: "Бронзовый подарок", en: "Bronze gift"}\n'
+    load_text(db, text.replace("        by_tier:\n", "        by_tier:\n" + bronze, 1), JOINED)
+    add_account(db, "METALL", JOINED)
+    set_tier(db, "METALL", None)  # joined before the program had cards: bronze, the entry card, until a close
+    for n in range(1, 5):
+        buy(db, n, 30_000)
+    assert stamp_card(db)["gifts_offered"] == [{"column": 1, "gift": "Бронзовый подарок", "gift_en": "Bronze gift"}]
+    taken = claim(db, 1, "k1")
+    assert (taken["gift"], taken["tier"]) == ("Бронзовый подарок", "bronze")
 
 
 def test_a_purchase_under_30000_adds_no_stamp(db: Database) -> None:

@@ -143,6 +143,23 @@ def test_without_an_entry_level_a_client_starts_with_no_tier_and_may_lose_its_on
     assert history(db, "ACME") == [(None, "vip", "qualified_on_order"), ("vip", None, "not_qualified")]
 
 
+def test_without_an_entry_level_an_upgrade_applying_from_the_next_order_leaves_the_trigger_at_no_tier(
+    db: Database,
+) -> None:
+    vip = (
+        '    - id: vip\n      name: {ru: "VIP", en: "VIP"}\n      earn_multiplier: "2"\n'
+        '      qualify: {turnover: {min: "100000.00", window: {rolling_months: 3}}}\n'
+    )
+    setup(db, program(levels=vip, trigger="false"))
+    [first] = post(db, order("e1", "ACME", "O-1", moscow(2026, 1, 20), rub=150_000))
+    assert (first.result["tier"], earned(first)) == (None, "1500.00")  # 1%, not the vip's x2
+    assert tier_of(db, "ACME")[0] == "vip"
+    back = give_back(db, "r1", "O-1", moscow(2026, 1, 22), 10_000)
+    assert back["taken_back"][0]["points"] == "100.00"  # 1% of the 10,000 returned, at the tier it earned at
+    [second] = post(db, order("e2", "ACME", "O-2", moscow(2026, 1, 23), rub=10_000))
+    assert (second.result["tier"], earned(second)) == ("vip", "200.00")
+
+
 def test_a_member_without_a_tier_is_at_the_entry_level_until_the_close_records_it(db: Database) -> None:
     no_tiers = program().split("tiers:\n  evaluation")[0] + "messages: {}\n"
     setup(db, no_tiers)  # the account joined before the program had tiers

@@ -96,7 +96,8 @@ def post_redeem(reward: str, body: RedeemCreate, response: Response, context: Ct
     """Debit the reward's price from the account's spendable points and open an order to fulfil.
 
     Refused with `reward_not_found`, `account_not_member`, `reward_not_available` (tier), `insufficient_points`,
-    `out_of_stock`, `spending_blocked`. `key` is the idempotency key."""
+    `out_of_stock`, `spending_blocked`, `contact_may_not_spend`, `redemption_limit_exceeded` (the contact's
+    monthly limit). `key` is the idempotency key."""
     with context.database.unit_of_work() as session:
         order, replayed = rewards.redeem_reward(
             session,

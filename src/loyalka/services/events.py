@@ -53,10 +53,14 @@ class Outcome:
     result: dict[str, Any]
 
 
-def account_view(row: AccountRow, tier: str | None = None) -> AccountView:
-    return AccountView(
-        row.id, row.status, row.region, row.industry, tuple(row.tags or ()), row.joined_at, tier or row.tier
-    )
+_STORED: Any = object()
+
+
+def account_view(row: AccountRow, tier: str | None = _STORED) -> AccountView:
+    """The account as the rules see it; ``tier``: the tier an order is judged at (None: no tier, even when an
+    upgrade by this very order has already changed the stored one), left out: the stored tier."""
+    held = row.tier if tier is _STORED else tier
+    return AccountView(row.id, row.status, row.region, row.industry, tuple(row.tags or ()), row.joined_at, held)
 
 
 def replays_of(session: Session, events: Sequence[Any]) -> tuple[dict[str, Outcome], list[Any]]:

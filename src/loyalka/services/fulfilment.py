@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from loyalka.errors import Conflict, InvalidInput, NotFound
@@ -60,7 +61,12 @@ def new_order(
         resolved_at=None,
     )
     session.add(row)
-    session.flush()
+    try:
+        session.flush()
+    except IntegrityError as exc:  # the same key for another account, at the same moment (each locked its own)
+        raise Conflict(
+            f"key {key!r} was used at the same moment by another request", code="idempotency_conflict", field="key"
+        ) from exc
     return row
 
 
@@ -74,7 +80,20 @@ def reward_event_id(order: RewardOrderRow) -> str:
     return f"reward:{order.request_key}"
 
 
+MAX_ID = 2**63 - 1  # the largest row id either database stores
+MAX_NOTE = 300  # characters of a note (``reward_orders.note``, ``reward_stock_changes.note``)
+
+
+def check_note(note: str | None) -> None:
+    if note is not None and len(note) > MAX_NOTE:
+        raise InvalidInput(
+            f"a note is at most {MAX_NOTE} characters, this one has {len(note)}", code="invalid_note", field="note"
+        )
+
+
 def find_order(session: Session, order_id: int, *, lock: bool = False) -> RewardOrderRow:
+    if not 1 <= order_id <= MAX_ID:  # no such row; the database would refuse the number itself
+        raise NotFound(f"no reward order {order_id}", code="reward_order_not_found", field="order")
     query = select(RewardOrderRow).where(RewardOrderRow.id == order_id)
     if lock:
         query = query.with_for_update().execution_options(populate_existing=True)
@@ -91,6 +110,7 @@ def _locked(session: Session, order_id: int) -> RewardOrderRow:
 
 
 def fulfil_order(session: Session, order_id: int, *, at: datetime, note: str | None = None) -> RewardOrderRow:
+    check_note(note)
     order = _locked(session, order_id)
     if order.status == "fulfilled":
         return order
@@ -106,6 +126,7 @@ def fulfil_order(session: Session, order_id: int, *, at: datetime, note: str | N
 
 def cancel_order(session: Session, order_id: int, *, at: datetime, reason: str | None = None) -> RewardOrderRow:
     """Cancel a new order: the points back to their lots, the item back to stock, a gift's stamps to the card."""
+    check_note(reason)
     order = _locked(session, order_id)
     if order.status == "cancelled":
         return order

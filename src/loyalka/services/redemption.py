@@ -25,10 +25,12 @@ from loyalka.services.programs import active_program
 from loyalka.storage.bulk import insert_returning_ids
 from loyalka.storage.ledger_store import load_books, load_lots, persist
 from loyalka.storage.tables import AccountRow, ContactRow, HoldRow
+from loyalka.storage.tables_catalog import RewardOrderRow
 
 
 def contact_allowance(session: Session, contact: ContactRow | None, rules: Program, at: datetime) -> int | None:
-    """Money the contact may still pay with points this month (None: no limit)."""
+    """Money the contact may still spend with points this month (None: no limit): paying orders and redeeming
+    rewards of the catalog draw on the same allowance."""
     if contact is None:
         return None
     if not contact.can_spend:
@@ -44,7 +46,26 @@ def contact_allowance(session: Session, contact: ContactRow | None, rules: Progr
             HoldRow.created_at < month.end,
         )
     )
-    return max(contact.monthly_spend_limit_minor - int(used or 0), 0)
+    used = int(used or 0) + _rewards_money(session, contact.id, rules, month.start, month.end)
+    return max(contact.monthly_spend_limit_minor - used, 0)
+
+
+def _rewards_money(session: Session, contact_id: int, rules: Program, since: datetime, until: datetime) -> int:
+    """What the rewards the contact redeemed in [since, until) and that were not cancelled cost, in money."""
+    paid = session.scalars(
+        select(RewardOrderRow.points).where(
+            RewardOrderRow.contact_id == contact_id,
+            RewardOrderRow.status != "cancelled",
+            RewardOrderRow.created_at >= since,
+            RewardOrderRow.created_at < until,
+        )
+    )
+    return sum(
+        points_to_money(rules.point_kinds[kind], int(points))
+        for by_kind in paid
+        for kind, points in (by_kind or {}).items()
+        if kind in rules.point_kinds
+    )
 
 
 def quote_book(

@@ -19,21 +19,23 @@ from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from loyalka.domain.accounts import validate_code
+from loyalka.domain.money import format_minor
+from loyalka.engine.redemption import points_to_money
 from loyalka.engine.rewards import Member, find_reward, out_of_stock, price_minor, refusal
 from loyalka.errors import Conflict, InvalidInput, RuleViolation
 from loyalka.ledger.book import Book, EntryType
-from loyalka.program.catalog import Reward
+from loyalka.program.catalog import MAX_STOCK, Reward
 from loyalka.program.models import Program
 from loyalka.services.accounts import get_account, get_contact
-from loyalka.services.fulfilment import CATALOG, new_order, reward_event_id, utc_iso
+from loyalka.services.fulfilment import CATALOG, check_note, new_order, reward_event_id, utc_iso
 from loyalka.services.programs import active_program, program_by_code
-from loyalka.services.redemption import spending_blocked, sweep_expired_holds
+from loyalka.services.redemption import contact_allowance, spending_blocked, sweep_expired_holds
+from loyalka.services.tiers import held_tier
 from loyalka.storage.ledger_store import load_books, persist
-from loyalka.storage.tables import AccountRow
+from loyalka.storage.tables import AccountRow, ContactRow
 from loyalka.storage.tables_catalog import RewardOrderRow, RewardStockChangeRow, RewardStockRow
 
 _STOCK = RewardStockRow.__table__
@@ -82,7 +84,7 @@ def _member(session: Session, account: AccountRow, rules: Program, book: Book, n
     return Member(
         account.code,
         account.status,
-        account.tier,
+        held_tier(rules, account),
         {kind: book.spendable(kind, now) for kind in rules.point_kinds},
         spending_blocked(session, account, rules, now),
     )
@@ -119,26 +121,20 @@ def redeem_reward(
     if refused is not None:
         raise refused
     price, kind = price_minor(rules, reward), reward.price.kind
-    try:
-        order = new_order(
-            session,
-            account=account,
-            source=CATALOG,
-            item=reward.id,
-            type=reward.type,
-            name=reward.name,
-            key=key,
-            request_hash=digest,
-            at=now,
-            contact_id=contact.id if contact else None,
-            points={kind: price},
-        )
-    except IntegrityError as exc:
-        raise Conflict(
-            f"reward key {key!r} was used at the same moment by another request",
-            code="idempotency_conflict",
-            field="key",
-        ) from exc
+    _within_contact_limit(session, account, contact, rules, reward, price, now)
+    order = new_order(
+        session,
+        account=account,
+        source=CATALOG,
+        item=reward.id,
+        type=reward.type,
+        name=reward.name,
+        key=key,
+        request_hash=digest,
+        at=now,
+        contact_id=contact.id if contact else None,
+        points={kind: price},
+    )
     taken = book.debit(
         [kind],
         price,
@@ -152,6 +148,27 @@ def redeem_reward(
     take_from_stock(session, account.program_id, reward, order_id=order.id, at=now)
     persist(session, [book], recorded_at=now)
     return order, False
+
+
+def _within_contact_limit(
+    session: Session,
+    account: AccountRow,
+    contact: ContactRow | None,
+    rules: Program,
+    reward: Reward,
+    price: int,
+    now: datetime,
+) -> None:
+    """A contact's monthly spending limit covers rewards as it covers paying orders with points."""
+    allowance = contact_allowance(session, contact, rules, now)
+    cost = points_to_money(rules.point_kinds[reward.price.kind], price)
+    if contact is not None and allowance is not None and cost > allowance:
+        raise RuleViolation(
+            f"{reward.id} is worth {format_minor(cost)}; contact {contact.code} of {account.code} may spend "
+            f"{format_minor(allowance)} more with points this month",
+            code="redemption_limit_exceeded",
+            field="contact",
+        )
 
 
 def _by_key(session: Session, key: str) -> RewardOrderRow | None:
@@ -235,10 +252,15 @@ def set_stock(
     program: str | None = None,
 ) -> dict[str, Any]:
     """Set what is left of a reward (None: unlimited); written to the reward's history with who did it."""
-    if stock is not None and stock < 0:
-        raise InvalidInput(f"stock must be 0 or more (or unlimited), got {stock}", code="invalid_stock", field="stock")
+    if stock is not None and not 0 <= stock <= MAX_STOCK:
+        raise InvalidInput(
+            f"stock must be 0 to {MAX_STOCK:,} (or unlimited), got {stock}", code="invalid_stock", field="stock"
+        )
     if not actor.strip():
         raise InvalidInput("say who sets the stock", code="missing_actor", field="by")
+    if len(actor.strip()) > 200:
+        raise InvalidInput("who sets the stock: at most 200 characters", code="invalid_actor", field="by")
+    check_note(note)
     program_id = program_by_code(session, program).id
     rules = active_program(session, program_id).rules
     reward = find_reward(rules, reward_id)

@@ -38,6 +38,7 @@ from loyalka.services.events import account_view
 from loyalka.services.fulfilment import STAMP_CARD, new_order, order_view, utc_iso
 from loyalka.services.programs import ActiveProgram, active_program, version_rules
 from loyalka.services.stages import OrderStage, Posted
+from loyalka.services.tiers import held_tier
 from loyalka.storage.bulk import insert_rows
 from loyalka.storage.tables import AccountRow, OrderRow
 from loyalka.storage.tables_catalog import RewardOrderRow, StampCardRow, StampClaimRow, StampRow
@@ -246,7 +247,8 @@ def claim_gift(
     card = find_card(rules, card_id)
     state = card_state(session, account.id, card.id, now)
     split = grid.claim_split(card, state.stamps, column)
-    gift = card.gifts[column - 1].for_tier(account.tier)
+    tier = held_tier(rules, account)
+    gift = card.gifts[column - 1].for_tier(tier)
     order = new_order(
         session,
         account=account,
@@ -265,7 +267,7 @@ def claim_gift(
         column_number=column,
         consumed=split.consumed,
         carried=split.carried,
-        tier=account.tier,
+        tier=tier,
         request_key=key,
         request_hash=digest,
         reward_order_id=order.id,
@@ -337,8 +339,9 @@ def _card_view(
     session: Session, account: AccountRow, rules: Program, card: StampCard, state: StampCardRow | None
 ) -> dict[str, Any]:
     stamps, cycle = (state.stamps, state.cycle) if state else (0, 1)
-    columns = grid.columns(card, stamps, account.tier)
-    coming = grid.next_order(card, stamps, account.tier, rules.program.currency)
+    tier = held_tier(rules, account)
+    columns = grid.columns(card, stamps, tier)
+    coming = grid.next_order(card, stamps, tier, rules.program.currency)
     orders = _live(session, account.id, card.id, cycle) if state else []
     return {
         "card": card.id,
@@ -376,4 +379,8 @@ def stamp_card_section(session: Session, account: AccountRow, rules: Program, no
 def account_cards(session: Session, code: str, *, now: datetime) -> dict[str, Any]:
     account = get_account(session, code)
     rules = active_program(session, account.program_id).rules
-    return {"account": account.code, "tier": account.tier, "stamp_cards": stamp_cards(session, account, rules, now)}
+    return {
+        "account": account.code,
+        "tier": held_tier(rules, account),
+        "stamp_cards": stamp_cards(session, account, rules, now),
+    }

@@ -12,7 +12,16 @@ from sqlalchemy.orm import Session
 
 from loyalka.domain.money import format_minor
 from loyalka.engine.orders import net_lines, stored_lines
-from loyalka.engine.tiers import Figures, Progress, Purchase, next_level, progress, window_start, window_text
+from loyalka.engine.tiers import (
+    Figures,
+    Progress,
+    Purchase,
+    current_level,
+    next_level,
+    progress,
+    window_start,
+    window_text,
+)
 from loyalka.program.models import Program
 from loyalka.program.tiers import TierLevel
 from loyalka.program.types import Window
@@ -21,6 +30,15 @@ from loyalka.services.programs import active_program
 from loyalka.services.stats import PurchaseStats, purchase_stats
 from loyalka.storage.tables import AccountRow, OrderRow
 from loyalka.storage.tables_tiers import TierChangeRow
+
+
+def held_tier(rules: Program, account: AccountRow) -> str | None:
+    """The level the account holds as the rules see it: its stored tier, or the entry level for a member with
+    none stored yet (it joined before the program had tiers); the stored tier in a program without tiers."""
+    if rules.tiers is None:
+        return account.tier
+    level = current_level(rules.tiers, account.tier)
+    return level.id if level else None
 
 
 # --- changes -------------------------------------------------------------------------------------------------
@@ -237,6 +255,7 @@ __all__ = [
     "change_tier",
     "change_view",
     "enter_tiers",
+    "held_tier",
     "level_view",
     "next_view",
     "order_purchase",

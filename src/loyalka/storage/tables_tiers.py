@@ -26,5 +26,5 @@ class TierChangeRow(Base):
     recorded_at: Mapped[datetime]
     # joined | entry | qualified_on_order | qualified_at_close | not_qualified
     reason: Mapped[str] = mapped_column(String(32))
-    event_id: Mapped[str] = mapped_column(String(100))  # the order's event id, the close's, or join:<code>
+    event_id: Mapped[str] = mapped_column(String(100))  # the order's event id, the close's, or "joined"
     note: Mapped[str | None] = mapped_column(String(300))  # what qualified it, or how long it was kept
