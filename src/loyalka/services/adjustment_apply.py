@@ -11,6 +11,7 @@ from loyalka.ledger.book import EntryType, Lot
 from loyalka.services.audit_log import record
 from loyalka.services.events import net_debt
 from loyalka.services.programs import ActiveProgram
+from loyalka.services.tiers import held_tier
 from loyalka.storage.ledger_store import Books, load_books, persist
 from loyalka.storage.tables import AccountRow, EventRow
 from loyalka.storage.tables_audit import AdjustmentRow, StaffRow
@@ -39,7 +40,7 @@ def apply_adjustment(
     book = books.get(account.id)
     details: dict[str, object] = {}
     if row.points_minor > 0:
-        made = accrual(rules, row.kind, row.points_minor, now, "adjustment", account.tier)
+        made = accrual(rules, row.kind, row.points_minor, now, "adjustment", held_tier(rules, account))
         lot = Lot(
             account.id,
             row.kind,

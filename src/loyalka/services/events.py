@@ -38,6 +38,7 @@ from loyalka.services.redemption import (
     sweep_expired_holds,
 )
 from loyalka.services.stages import OrderStage, Posted, Verdict, stages_for
+from loyalka.services.tiers import held_tier
 from loyalka.storage.bulk import insert_rows
 from loyalka.storage.ledger_store import Books
 from loyalka.storage.queries import among
@@ -254,7 +255,7 @@ def _post_new(
         version=order.version,
         first_order=first,
     )
-    verdict = Verdict(tier=account.tier)
+    verdict = Verdict(tier=held_tier(rules, account))
     for stage in batch.stages[account.program_id]:
         stage.before(account, order, view, verdict)
     paid_by_kind = _pay_with_points(batch, order, account, lines, rules, contact, verdict.spending_blocked)

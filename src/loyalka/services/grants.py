@@ -22,6 +22,7 @@ from loyalka.ledger.book import EntryType, Lot
 from loyalka.program.models import Program
 from loyalka.services.events import Outcome
 from loyalka.services.programs import ActiveProgram
+from loyalka.services.tiers import held_tier
 from loyalka.storage.ledger_store import Books, persist
 from loyalka.storage.tables import AccountRow, EventRow
 
@@ -57,7 +58,7 @@ def grant_points(
             field="account",
         )
     rules = program.rules
-    made = accrual(rules, kind, points_minor, at, rule_id, account.tier)
+    made = accrual(rules, kind, points_minor, at, rule_id, held_tier(rules, account))
     lot = Lot(
         account.id,
         kind,

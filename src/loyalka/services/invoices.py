@@ -27,6 +27,7 @@ from loyalka.program.models import Program
 from loyalka.services.accounts import get_account
 from loyalka.services.programs import active_program, version_rules
 from loyalka.services.settlement import Change, order_targets, settle
+from loyalka.services.tiers import held_tier
 from loyalka.storage.ledger_store import Books, persist
 from loyalka.storage.tables import AccountRow, OrderRow
 from loyalka.storage.tables_b2b import InvoiceRow, PaymentRow
@@ -168,14 +169,14 @@ def upsert_invoice(session: Session, data: InvoiceIn, *, now: datetime) -> Invoi
     refuse_other_account(data.invoice_ref, invoice.account_id if invoice else None, account)
     if invoice is None:
         issued = data.issued_on or local_date(now, rules)
-        due = data.due_on or default_due(rules, account.tier, issued)
+        due = data.due_on or default_due(rules, held_tier(rules, account), issued)
         invoice = new_invoice(account, data.invoice_ref, issued, due, data.due_on is not None, now)
         session.add(invoice)
     else:
         if data.issued_on is not None:
             invoice.issued_on = data.issued_on
             if not invoice.due_given:
-                invoice.due_on = default_due(rules, account.tier, data.issued_on)
+                invoice.due_on = default_due(rules, held_tier(rules, account), data.issued_on)
         if data.due_on is not None:
             invoice.due_on, invoice.due_given = data.due_on, True
     if invoice.due_on < invoice.issued_on:

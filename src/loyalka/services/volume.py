@@ -26,6 +26,7 @@ from loyalka.program.b2b import VolumeBonus
 from loyalka.services.events import net_debt
 from loyalka.services.programs import ActiveProgram, active_program
 from loyalka.services.settlement import Change, Recovery
+from loyalka.services.tiers import held_tier
 from loyalka.storage.ledger_store import Books, persist
 from loyalka.storage.tables import AccountRow, OrderRow, PeriodCloseRow
 from loyalka.storage.tables_b2b import VolumeAwardRow
@@ -138,7 +139,7 @@ def apply_award(
     lot_event = f"volume:{bonus.id}:{period.key}:{account.id}"
     reason = f"volume bonus {bonus.id} for {period.key} on {award.net_minor / 100:.2f} of net purchases"
     if diff > 0:
-        made = accrual(rules, bonus.kind, diff, at, bonus.id, account.tier)
+        made = accrual(rules, bonus.kind, diff, at, bonus.id, held_tier(rules, account))
         lot = Lot(
             account.id,
             bonus.kind,
