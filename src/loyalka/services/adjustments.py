@@ -38,6 +38,7 @@ from loyalka.storage.tables import AccountRow, EventRow
 from loyalka.storage.tables_audit import AdjustmentRow, StaffRow
 
 STATUSES = ("pending", "applied", "rejected")
+MAX_ID = 2**63 - 1  # the largest id a BIGINT column holds
 
 
 @dataclass(frozen=True, slots=True)
@@ -179,10 +180,15 @@ def list_adjustments(
 
 
 def get_adjustment(session: Session, adjustment_id: int) -> dict[str, Any]:
-    row = session.get(AdjustmentRow, adjustment_id)
+    return adjustment_view(session, _find(session, adjustment_id))
+
+
+def _find(session: Session, adjustment_id: int) -> AdjustmentRow:
+    # an id no column can hold is not asked of the database (it would refuse it with an overflow)
+    row = session.get(AdjustmentRow, adjustment_id) if 1 <= adjustment_id <= MAX_ID else None
     if row is None:
         raise NotFound(f"no adjustment {adjustment_id}", code="adjustment_not_found", field="id")
-    return adjustment_view(session, row)
+    return row
 
 
 def adjustment_view(session: Session, row: AdjustmentRow) -> dict[str, Any]:
@@ -267,9 +273,7 @@ def _lock_account(session: Session, code: str) -> AccountRow:
 
 
 def _locked(session: Session, adjustment_id: int) -> tuple[AdjustmentRow, AccountRow]:
-    row = session.get(AdjustmentRow, adjustment_id)
-    if row is None:
-        raise NotFound(f"no adjustment {adjustment_id}", code="adjustment_not_found", field="id")
+    row = _find(session, adjustment_id)
     account = lock_accounts(session, [row.account_id])[row.account_id]
     session.refresh(row)  # a decision committed while this waited for the lock
     return row, account
