@@ -88,12 +88,8 @@ def request_adjustment(
             code="above_every_limit",
             field="points",
         )
-    if amount > 0 and account.status != "active":
-        raise RuleViolation(
-            f"account {account.code} is {account.status}, not a member: points cannot be added",
-            code="account_not_member",
-            field="account",
-        )
+    if amount > 0:
+        _check_member(account)
     if amount < 0:
         _check_covered(session, account, rules, kind, -amount, now)
     row = AdjustmentRow(
@@ -132,6 +128,8 @@ def approve_adjustment(session: Session, *, adjustment_id: int, by: str, now: da
             field="by",
         )
     _check_may_decide(program.rules, row, staff, "approve")
+    if row.points_minor > 0:
+        _check_member(account)  # it may have left the program since it was asked
     if row.points_minor < 0:
         _check_covered(session, account, program.rules, row.kind, -row.points_minor, now)
     row.decided_by_id, row.decided_at = staff.id, now
@@ -226,6 +224,15 @@ def _check_may_decide(rules: Program, row: AdjustmentRow, staff: StaffRow, verb:
             f"it takes one of: {', '.join(allowed)}",
             code="approval_not_allowed",
             field="by",
+        )
+
+
+def _check_member(account: AccountRow) -> None:
+    if account.status != "active":
+        raise RuleViolation(
+            f"account {account.code} is {account.status}, not a member: points cannot be added",
+            code="account_not_member",
+            field="account",
         )
 
 
