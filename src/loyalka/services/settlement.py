@@ -224,6 +224,17 @@ def settle(
     return changes
 
 
+def cut_own(
+    session: Session, book: Book, lot_event: str, rule_id: str, after: int, recovered: int, **entry: Any
+) -> tuple[int, int]:
+    """What ``settle`` does to one rule of an order, for lots of ``lot_event`` credited under ``rule_id`` by other
+    means (a volume bonus): cut their unspent remainder down to what ``after`` leaves the client; returns (points
+    cut, points spent beyond ``after`` and not recovered yet: to recover, ``Recovery.owe``)."""
+    lots = [lot for lot in _origin_lots(session, book, lot_event) if lot.rule_id == rule_id]
+    spent = _spent_by_lot(session, [lot.id for lot in lots if lot.id is not None], book.entries)
+    return _cut(book, lots, spent, after, recovered, rule_id, **entry)
+
+
 def _cut(
     book: Book, lots: list[Lot], spent: dict[int, int], after: int, recovered: int, rule_id: str, **entry: Any
 ) -> tuple[int, int]:

@@ -25,7 +25,7 @@ from loyalka.ledger.book import Book, Lot
 from loyalka.program.b2b import VolumeBonus
 from loyalka.services.events import net_debt
 from loyalka.services.programs import ActiveProgram, active_program
-from loyalka.services.settlement import Change, Recovery
+from loyalka.services.settlement import Change, Recovery, cut_own
 from loyalka.services.stages import OrderStage, Posted
 from loyalka.storage.ledger_store import Books, persist
 from loyalka.storage.tables import AccountRow, OrderRow, PeriodCloseRow
@@ -158,16 +158,18 @@ def apply_award(
         account.debts = {k: v for k, v in debts.items() if v}
     change = Change(bonus.kind, bonus.id, diff, 0, rules.point_kinds[bonus.kind].decimals)
     if diff < 0:
-        # the bonus's own lot first; what the client already spent of it is taken from its other points once
-        # every reduction of the event has cut its own lots (settlement.Recovery)
+        # the bonus's own lots first, as a return does to an order's (settlement.cut_own): what the client spent
+        # of them beyond the new award is taken from its other points once every reduction of the event has cut
+        # its own lots (settlement.Recovery); what expired or was forfeited unspent is not recovered
+        assert row is not None
         book = books.get(account.id)
-        origin = [lot for lot in book.lots if lot.event_id == lot_event]
-        entry = {"at": at, "event_id": cause or lot_event, "corrects": lot_event, "reason": reason, "rule_id": bonus.id}
-        spent = book.claw_back(origin, [], -diff, **entry)
-        change.points_minor = diff + spent
+        entry = {"at": at, "event_id": cause or lot_event, "corrects": lot_event, "reason": reason}
+        cut, spent = cut_own(session, book, lot_event, bonus.id, award.points_minor, row.recovered_minor, **entry)
+        change.points_minor = -cut
+        row.recovered_minor += spent
         recovery = books.recovery or Recovery()
         forgive = rules.returns.on_shortfall == "forgive"
-        recovery.owe(account, bonus.kind, spent, forgive=forgive, change=change, **entry)
+        recovery.owe(account, bonus.kind, spent, forgive=forgive, change=change, rule_id=bonus.id, **entry)
         if books.recovery is None:
             recovery.collect(books.get)
     _store(session, row, account, bonus, period, award, lot_event, now)
@@ -192,6 +194,7 @@ def _store(
             period=period.key,
             event_id=lot_event,
             kind=bonus.kind,
+            recovered_minor=0,
             awarded_at=now,
         )
         session.add(row)
