@@ -143,3 +143,32 @@ def test_the_close_of_the_quarters_last_month_reports_the_volume_bonus(api: Test
         assert api.post(f"/v1/periods/{month}/close").json()["volume_bonuses"] == {}
     december = api.post("/v1/periods/2026-12/close").json()
     assert december["volume_bonuses"] == {"quarter-growth": {"period": "2026-Q4", "accounts": 1, "points": "16000"}}
+
+
+@pytest.mark.parametrize("field", ["due_on", "issued_on"])
+def test_an_invoice_dated_beyond_the_calendar_the_engine_counts_in_is_refused(
+    api: TestClient, clock: Clock, field: str
+) -> None:
+    """A due date of 9999-12-31 has no day after it: the day it would become overdue cannot be counted."""
+    body = {"invoice_id": "INV-9", "account": "OPT-1", field: "9999-12-31"}
+    assert_error(api.post("/v1/invoices", json=body), 422, "invalid_date", field)
+    assert_error(api.get("/v1/invoices/INV-9"), 404, "invoice_not_found", "invoice_id")
+
+
+def test_an_order_naming_a_due_date_beyond_the_calendar_is_refused_and_the_account_still_quotes(
+    api: TestClient, clock: Clock
+) -> None:
+    clock.now = moscow(2026, 10, 1, 10)
+    body = {
+        "event_id": "e1",
+        "account": "OPT-1",
+        "order_id": "O-1",
+        "occurred_at": clock.now.isoformat(),
+        "total": "120000.00",
+        "invoice_id": "INV-1",
+        "due_on": "9999-12-31",
+    }
+    assert_error(api.post("/v1/orders", json=body), 422, "invalid_date", "due_on")
+    assert_error(api.get("/v1/invoices/INV-1"), 404, "invoice_not_found", "invoice_id")
+    quoted = api.post("/v1/redemptions/quote", json={"account": "OPT-1", "order_total": "1000.00"})
+    assert quoted.status_code == 200, quoted.text

@@ -117,3 +117,17 @@ def test_reject_and_bad_input_are_refused_clearly_and_write_nothing(db: Database
     done = ok(cli(db, "adjust", "reject", 1, "--by", "HEAD-1", "--reason", "Основание не подтверждено документами"))
     assert "rejected by HEAD-1: Основание не подтверждено документами" in done
     assert "adjustment_resolved" in refused(cli(db, "adjust", "approve", 1, "--by", "HEAD-1"))
+
+
+def test_an_adjustment_id_or_a_log_position_beyond_any_stored_one_is_refused_clearly(
+    db: Database, tmp_path: Path
+) -> None:
+    ready(db, tmp_path)
+    before = counts(db)
+    huge = "9223372036854775808"
+    assert "error (adjustment_not_found)" in refused(cli(db, "adjust", "approve", huge, "--by", "HEAD-1"))
+    assert "error (adjustment_not_found)" in refused(
+        cli(db, "adjust", "reject", huge, "--by", "HEAD-1", "--reason", "Основание не подтверждено документами")
+    )
+    assert "error (invalid_after)" in refused(cli(db, "audit", "list", "--after", huge))
+    assert counts(db) == before

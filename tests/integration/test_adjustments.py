@@ -12,6 +12,7 @@ from datetime import datetime
 import pytest
 
 from loyalka.errors import Conflict, InsufficientPoints, InvalidInput, NotFound, RuleViolation
+from loyalka.jobs.period_close import close_month
 from loyalka.services.staff import deactivate_staff
 from loyalka.storage.database import Database
 from tests.conftest import moscow
@@ -185,6 +186,27 @@ def test_a_pending_negative_adjustment_is_checked_again_when_approved(db: Databa
         approve(db, waiting["id"], "MGR-1", moscow(2026, 11, 13))
     assert counts(db) == before
     assert adjust(db, "adj-10", "-2950", by="OP-1", at=NOV).adjustment["status"] == "pending"
+
+
+def test_a_pending_addition_for_a_client_that_left_meanwhile_cannot_be_approved(db: Database) -> None:
+    """5,000 asked in November for the salon, above the operator's limit. It buys nothing in November and
+    leaves the program at the November close: points can no longer be added to it, approved or not."""
+    salon_with_1000_spendable(db)
+    waiting = adjust(db, "adj-11", "5000", by="OP-1", at=NOV).adjustment
+    assert waiting["status"] == "pending"
+    with db.unit_of_work() as s:
+        close_month(s, "2026-10", now=moscow(2026, 11, 1, 1))
+    with db.unit_of_work() as s:
+        assert close_month(s, "2026-11", now=moscow(2026, 12, 1, 1))["left_program"] == 1
+    before = counts(db)
+    with pytest.raises(RuleViolation) as refused:
+        approve(db, waiting["id"], "MGR-1", moscow(2026, 12, 2))
+    assert (refused.value.code, refused.value.field) == ("account_not_member", "account")
+    assert counts(db) == before
+    assert (
+        reject(db, waiting["id"], "MGR-1", "Клиент вышел из программы", moscow(2026, 12, 2)).adjustment["status"]
+        == "rejected"
+    )
 
 
 # --- refusals: nothing written ----------------------------------------------------------------------------------

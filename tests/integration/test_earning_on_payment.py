@@ -9,7 +9,7 @@ from datetime import date
 from loyalka.storage.database import Database
 from tests.conftest import moscow
 from tests.support import add_account, give_back, ledger_sum, load_text, order, post
-from tests.support_b2b import card_invoices, earned, invoice, pay, points, state_invoice
+from tests.support_b2b import card_invoices, close, earned, invoice, pay, points, state_invoice
 
 JOINED = moscow(2026, 10, 1, 9)
 PAY_FIRST = """
@@ -150,3 +150,24 @@ def test_an_order_without_an_invoice_keeps_its_points_waiting(db: Database) -> N
     )
     assert fixed.result["changes"] == []
     assert pay(db, "p1", "INV-1", 100_000, moscow(2026, 10, 5))["released"][0]["points"] == "1000"
+
+
+def test_a_return_after_the_client_left_takes_back_the_released_points_of_the_returned_goods(db: Database) -> None:
+    """A client that leaves keeps its points until they expire (``keep_until_expiry``) — but not the points of
+    goods it gives back: 1,000 released for 100,000 paid; after it left, half of the goods come back, so the
+    order earns 500 and 500 go back, as they would for a rule that does not wait for payment."""
+    program = PAY_FIRST + (
+        'membership:\n  stay_threshold: {period: month, min_purchases: "50000.00"}\n  on_exit: keep_until_expiry\n'
+    )
+    load_text(db, program, JOINED)
+    add_account(db, "OPT-1", JOINED)
+    post(db, order("e1", "OPT-1", "O-1", moscow(2026, 10, 1, 10), rub=100_000, invoice_ref="INV-1", due_on=DUE))
+    pay(db, "p1", "INV-1", 100_000, moscow(2026, 10, 10, 12))
+    [_, november] = close(db, "2026-10", "2026-11", now=moscow(2026, 12, 1, 1))
+    assert november["left_program"] == 1
+    assert points(db, "OPT-1", moscow(2026, 12, 2)) == ("1000", "0")
+
+    returned = give_back(db, "r1", "O-1", moscow(2026, 12, 2, 10), 50_000)
+    assert returned["taken_back"] == [{"kind": "points", "rule": "paid-orders", "points": "500", "debt": "0"}]
+    assert points(db, "OPT-1", moscow(2026, 12, 2, 11)) == ("500", "0")
+    assert ledger_sum(db, "OPT-1") == 500

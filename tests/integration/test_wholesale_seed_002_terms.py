@@ -212,3 +212,21 @@ def test_a_return_of_a_bonus_already_spent_leaves_a_debt(db: Database) -> None:
     ]
     assert balances(db, "OPT-1", moscow(2027, 1, 17))["points"]["debt"] == "9080"
     assert ledger_sum(db, "OPT-1") == 0
+
+
+def test_an_order_of_the_quarter_posted_after_its_close_counts_for_the_bonus(db: Database) -> None:
+    """1,400,000 in the quarter reach no bracket at the close (1 January, 01:00). An order of 31 December,
+    200,000 RUB, arrives from the ERP at 02:00: the quarter now has 1,600,000, 1% of it = 16,000 (besides the
+    order's own 2,000 x 1.5 at gold); sent again, it changes nothing."""
+    wholesale(db)
+    quarter(db, "OPT-1", 800_000, 600_000)
+    [december] = close(db, "2026-10", "2026-11", "2026-12", now=QUARTER_END)[2:]
+    assert december["volume_bonuses"]["quarter-growth"]["accounts"] == 0
+    before = ledger_sum(db, "OPT-1")
+    late = order("late", "OPT-1", "O-late", moscow(2026, 12, 31, 23), rub=200_000)
+    post(db, late, now=moscow(2027, 1, 1, 2))
+    assert ledger_sum(db, "OPT-1") - before == 3_000 + 16_000
+    post(db, late, now=moscow(2027, 1, 1, 3))
+    assert ledger_sum(db, "OPT-1") - before == 3_000 + 16_000
+    returned = give_back(db, "r1", "O-late", moscow(2027, 1, 5), 200_000)
+    assert {"kind": "points", "rule": "quarter-growth", "points": "16000", "debt": "0"} in returned["taken_back"]

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from loyalka.domain.accounts import validate_code
-from loyalka.domain.events import aware
+from loyalka.domain.events import aware, within_calendar
 from loyalka.errors import InvalidInput
 from loyalka.program.models import ACTIVITIES
 
@@ -34,6 +34,9 @@ class InvoiceIn:
         validate_code(self.account, field="account")
         if self.amount_minor is not None:
             _positive(self.amount_minor, "amount")
+        for field in ("due_on", "issued_on"):
+            if getattr(self, field) is not None:
+                within_calendar(getattr(self, field), field)
         if self.due_on is not None and self.issued_on is not None and self.due_on < self.issued_on:
             raise InvalidInput(
                 f"the due date {self.due_on} is before the issue date {self.issued_on}",

@@ -25,6 +25,19 @@ def aware(value: datetime, field: str) -> datetime:
     return value
 
 
+LAST_DATE = date(2999, 12, 31)  # a date the engine still counts days after (grace, payment terms) without overflow
+
+
+def within_calendar(value: date, field: str) -> None:
+    """Refuse a date so far ahead that the days counted after it (grace days, payment terms) leave the calendar."""
+    if value > LAST_DATE:
+        raise InvalidInput(
+            f"{field} {value.isoformat()} is too far ahead; dates up to {LAST_DATE.isoformat()} are accepted",
+            code="invalid_date",
+            field=field,
+        )
+
+
 def _plain(value: object) -> object:
     if is_dataclass(value) and not isinstance(value, type):
         return [type(value).__name__, *(_plain(getattr(value, f.name)) for f in fields(value))]
@@ -137,6 +150,8 @@ class OrderIn:
             validate_code(self.invoice_ref, field="invoice_id")
         if self.due_on is not None and self.invoice_ref is None:
             raise InvalidInput("due_on needs invoice_id", code="missing_invoice", field="invoice_id")
+        if self.due_on is not None:
+            within_calendar(self.due_on, "due_on")
 
     def effective_lines(self) -> tuple[OrderLine, ...]:
         """The lines, or one line of no category carrying the whole total when none were sent."""

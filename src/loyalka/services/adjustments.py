@@ -38,6 +38,7 @@ from loyalka.storage.tables import AccountRow, EventRow
 from loyalka.storage.tables_audit import AdjustmentRow, StaffRow
 
 STATUSES = ("pending", "applied", "rejected")
+MAX_ID = 2**63 - 1  # the largest id a BIGINT column holds
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,12 +88,8 @@ def request_adjustment(
             code="above_every_limit",
             field="points",
         )
-    if amount > 0 and account.status != "active":
-        raise RuleViolation(
-            f"account {account.code} is {account.status}, not a member: points cannot be added",
-            code="account_not_member",
-            field="account",
-        )
+    if amount > 0:
+        _check_member(account)
     if amount < 0:
         _check_covered(session, account, rules, kind, -amount, now)
     row = AdjustmentRow(
@@ -131,6 +128,8 @@ def approve_adjustment(session: Session, *, adjustment_id: int, by: str, now: da
             field="by",
         )
     _check_may_decide(program.rules, row, staff, "approve")
+    if row.points_minor > 0:
+        _check_member(account)  # it may have left the program since it was asked
     if row.points_minor < 0:
         _check_covered(session, account, program.rules, row.kind, -row.points_minor, now)
     row.decided_by_id, row.decided_at = staff.id, now
@@ -179,10 +178,15 @@ def list_adjustments(
 
 
 def get_adjustment(session: Session, adjustment_id: int) -> dict[str, Any]:
-    row = session.get(AdjustmentRow, adjustment_id)
+    return adjustment_view(session, _find(session, adjustment_id))
+
+
+def _find(session: Session, adjustment_id: int) -> AdjustmentRow:
+    # an id no column can hold is not asked of the database (it would refuse it with an overflow)
+    row = session.get(AdjustmentRow, adjustment_id) if 1 <= adjustment_id <= MAX_ID else None
     if row is None:
         raise NotFound(f"no adjustment {adjustment_id}", code="adjustment_not_found", field="id")
-    return adjustment_view(session, row)
+    return row
 
 
 def adjustment_view(session: Session, row: AdjustmentRow) -> dict[str, Any]:
@@ -220,6 +224,15 @@ def _check_may_decide(rules: Program, row: AdjustmentRow, staff: StaffRow, verb:
             f"it takes one of: {', '.join(allowed)}",
             code="approval_not_allowed",
             field="by",
+        )
+
+
+def _check_member(account: AccountRow) -> None:
+    if account.status != "active":
+        raise RuleViolation(
+            f"account {account.code} is {account.status}, not a member: points cannot be added",
+            code="account_not_member",
+            field="account",
         )
 
 
@@ -267,9 +280,7 @@ def _lock_account(session: Session, code: str) -> AccountRow:
 
 
 def _locked(session: Session, adjustment_id: int) -> tuple[AdjustmentRow, AccountRow]:
-    row = session.get(AdjustmentRow, adjustment_id)
-    if row is None:
-        raise NotFound(f"no adjustment {adjustment_id}", code="adjustment_not_found", field="id")
+    row = _find(session, adjustment_id)
     account = lock_accounts(session, [row.account_id])[row.account_id]
     session.refresh(row)  # a decision committed while this waited for the lock
     return row, account

@@ -18,6 +18,7 @@ from loyalka.storage.tables import AccountRow
 from loyalka.storage.tables_audit import AuditRow
 
 MAX_PAGE = 1000
+MAX_ID = 2**63 - 1  # the largest id a BIGINT column holds
 
 
 def record(
@@ -40,6 +41,8 @@ def audit_lines(
     """Lines in the order they were written (oldest first), after ``after_id``: page on with the last id seen."""
     if not 1 <= limit <= MAX_PAGE:
         raise InvalidInput(f"limit must be 1..{MAX_PAGE}, got {limit}", code="invalid_limit", field="limit")
+    if not 0 <= after_id <= MAX_ID:
+        raise InvalidInput(f"after must be a line id, 0..{MAX_ID}, got {after_id}", code="invalid_after", field="after")
     query = (
         select(AuditRow, AccountRow.code)
         .outerjoin(AccountRow, AccountRow.id == AuditRow.account_id)

@@ -185,6 +185,10 @@ def post_orders(session: Session, orders: Sequence[OrderIn], *, now: datetime) -
         )
     ).all()
     accounts = lock_accounts(session, [*by_code.values(), *referrers])
+    again, fresh = replays_of(session, [o for o, _ in fresh])  # a twin request may have recorded them meanwhile
+    replays.update(again)
+    if not fresh:
+        return [replays[o.event_id] for o in orders if o.event_id in replays]
     known = {
         row.order_ref: row for row in session.scalars(select(OrderRow).where(among(session, OrderRow.order_ref, refs)))
     }

@@ -124,9 +124,8 @@ def release_invoice(
     reason: str,
 ) -> list[Change]:
     """Bring the ``on_payment`` points of every order of the invoice to its paid share (new lots date from
-    ``at``: they activate and expire counting from the payment). A non-member receives nothing."""
-    if account.status != "active":
-        return []
+    ``at``: they activate and expire counting from the payment). A non-member receives nothing more, but a
+    return or a correction still takes back what its orders no longer earn."""
     state = invoice_state(session, invoice)
     changes: list[Change] = []
     orders = session.scalars(select(OrderRow).where(OrderRow.invoice_ref == invoice.invoice_ref).order_by(OrderRow.id))
@@ -139,9 +138,12 @@ def release_invoice(
         _, awaiting = order_targets(rules, account, order, lines, returned)
         kinds = {rule.id: rule.kind for rule in rules.earning}
         tier = (order.context or {}).get("tier")
+        allowed = released(awaiting, state.share)
+        if account.status != "active":
+            held = order.earned or {}
+            allowed = {rule_id: min(amount, int(held.get(rule_id, 0))) for rule_id, amount in allowed.items()}
         targets = [
-            accrual(rules, kinds[rule_id], amount, at, rule_id, tier)
-            for rule_id, amount in released(awaiting, state.share).items()
+            accrual(rules, kinds[rule_id], amount, at, rule_id, tier) for rule_id, amount in allowed.items() if amount
         ]
         changes += settle(
             session,

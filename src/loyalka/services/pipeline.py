@@ -55,6 +55,7 @@ ORDER_STAGES: list[StageFactory] = [
     tier_stage,
     referral_stage,
     stamps.stamp_stage,
+    volume.volume_stage,  # an order of a period whose volume bonus was awarded already
     order_messages,  # last: the thank-you tells what the order earned
 ]
 SPENDING_BLOCKS: list[SpendingBlock] = [

@@ -34,6 +34,9 @@ def post_return(session: Session, ret: ReturnIn, *, now: datetime) -> Outcome:
     if order is None:
         raise NotFound(f"no order {ret.order_ref!r} to return", code="order_not_found", field="order_id")
     account = lock_accounts(session, [order.account_id])[order.account_id]
+    replays, fresh = replays_of(session, [ret])  # a twin request may have recorded it while we waited
+    if not fresh:
+        return replays[ret.event_id]
     session.refresh(order)
     lines = stored_lines(order.lines or [], order.total_minor)
     returned = {sku: int(v) for sku, v in (order.returned_lines or {}).items()}

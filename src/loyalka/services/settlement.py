@@ -1,12 +1,14 @@
 """Bring what an order has earned in line with what it earns now (after a return or a corrected document).
 
 For each rule, the order's target is recomputed by the engine on its current lines. If it rose, a new lot
-of the difference is credited (dated by the order, so it activates and expires like the order's points).
-If it fell, the client may keep, from the order's own lots, at most the new target: their unspent
-remainder is cut first. If the client had already *spent* more than the new target, the excess is taken
-from other open points of the kind (expiring first); what cannot be taken becomes a debt netted against
-later earnings (or is forgiven, by the program's ``returns.on_shortfall``). Points of the order's lots that
-expired or were forfeited unspent gave the client nothing and are not recovered from anywhere else.
+of the difference is credited (dated by the order, so it activates and expires like the order's points; it
+pays an outstanding debt of its kind first). If it fell, the client may keep, from the order's own lots, at
+most the new target: their unspent remainder is cut first. If the client had already *spent* more than the
+new target (paid or transferred the points, or gave them up to pay a debt or what another return recovered),
+less what earlier events recovered already, the excess is taken from other open points of the kind (expiring
+first); what cannot be taken becomes a debt netted against later earnings (or is forgiven, by the program's
+``returns.on_shortfall``). Points of the order's lots that expired or were forfeited unspent gave the client
+nothing and are not recovered from anywhere else.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from loyalka.domain.events import OrderLine
@@ -25,7 +27,7 @@ from loyalka.engine.earning import Accrual, earn_for_order
 from loyalka.engine.orders import net_lines
 from loyalka.engine.redemption import allocate
 from loyalka.engine.views import AccountView, OrderView
-from loyalka.ledger.book import Book, Lot
+from loyalka.ledger.book import Book, Entry, EntryType, Lot
 from loyalka.program.models import Program
 from loyalka.storage.ledger_store import load_lots
 from loyalka.storage.tables import AccountRow, EntryRow, LotRow, OrderRow
@@ -157,7 +159,7 @@ def settle(
     if rules.triggers.first_order is not None:
         kind_of.setdefault("first_order", rules.triggers.first_order.kind)
     origin = _origin_lots(session, book, order.event_id)
-    spent = _spent_by_lot(session, [lot.id for lot in origin if lot.id is not None])
+    spent = _spent_by_lot(session, [lot.id for lot in origin if lot.id is not None], book.entries)
     changes: list[Change] = []
     for rule_id in sorted(set(earned) | set(target)):
         if (rule_id in waiting) != on_payment:
@@ -182,6 +184,7 @@ def settle(
                 version_id,
             )
             book.credit(lot, occurred_at=at, reason=reason, event_id=event_id, corrects=order.event_id)
+            _net_debt(book, account, lot, event_id=event_id, at=at)
             changes.append(Change(kind, rule_id, after - before, 0, rules.point_kinds[kind].decimals))
         else:
             lots = [lot for lot in origin if lot.rule_id == rule_id]
@@ -221,13 +224,25 @@ def settle(
     return changes
 
 
+def cut_own(
+    session: Session, book: Book, lot_event: str, rule_id: str, after: int, recovered: int, **entry: Any
+) -> tuple[int, int]:
+    """What ``settle`` does to one rule of an order, for lots of ``lot_event`` credited under ``rule_id`` by other
+    means (a volume bonus): cut their unspent remainder down to what ``after`` leaves the client; returns (points
+    cut, points spent beyond ``after`` and not recovered yet: to recover, ``Recovery.owe``)."""
+    lots = [lot for lot in _origin_lots(session, book, lot_event) if lot.rule_id == rule_id]
+    spent = _spent_by_lot(session, [lot.id for lot in lots if lot.id is not None], book.entries)
+    return _cut(book, lots, spent, after, recovered, rule_id, **entry)
+
+
 def _cut(
     book: Book, lots: list[Lot], spent: dict[int, int], after: int, recovered: int, rule_id: str, **entry: Any
 ) -> tuple[int, int]:
     """Cut the unspent remainder of a rule's own lots down to what ``after`` leaves the client; returns (points
-    cut, points the client had spent beyond ``after`` and that are not recovered yet)."""
-    used = sum(spent.get(lot.id or 0, 0) for lot in lots)
-    keep_unspent = max(after - used, 0)
+    cut, points the client had spent beyond ``after`` and that are not recovered yet). What earlier events
+    recovered already was given back from the client's other points: the client has had ``used - recovered``."""
+    used = sum(spent.get(lot.id or 0, 0) + spent.get(-id(lot), 0) for lot in lots)
+    keep_unspent = max(after - used + recovered, 0)
     open_left = sum(lot.remaining_minor for lot in lots if not lot.closed)
     cut = max(open_left - keep_unspent, 0)
     if cut:
@@ -243,16 +258,49 @@ def _origin_lots(session: Session, book: Book, event_id: str) -> list[Lot]:
     return open_lots + list(load_lots(session, ids).values())
 
 
-def _spent_by_lot(session: Session, lot_ids: list[int]) -> dict[int, int]:
-    """Points each lot gave to payments and transfers (holds less releases; a pending hold counts as spent)."""
+def _spent_by_lot(session: Session, lot_ids: list[int], pending: list[Entry]) -> dict[int, int]:
+    """Points each lot did something for the client with, by lot id (``-id(lot)`` for entries of this unit of
+    work not stored yet): payments and transfers (holds less releases; a pending hold counts as spent), and
+    points it gave up to pay a debt or to cover what another reduction recovered (a ``reverse`` entry that is not
+    the lot's own earning taken back: another event's, or another rule's)."""
+    benefit: dict[int, int] = {}
+    for entry in pending:
+        if entry.type in SPENDING_TYPES or (entry.type == EntryType.REVERSE and not _own_cut(entry)):
+            key = entry.lot.id if entry.lot.id is not None else -id(entry.lot)
+            benefit[key] = benefit.get(key, 0) - entry.amount_minor
     if not lot_ids:
-        return {}
+        return benefit
+    own_cut = and_(
+        func.coalesce(EntryRow.corrects_event_id, "") == LotRow.event_id,
+        func.coalesce(EntryRow.rule_id, "") == func.coalesce(LotRow.rule_id, ""),
+    )
     rows = session.execute(
         select(EntryRow.lot_id, func.sum(EntryRow.amount_minor))
-        .where(EntryRow.lot_id.in_(lot_ids), EntryRow.type.in_(SPENDING_TYPES))
+        .join(LotRow, LotRow.id == EntryRow.lot_id)
+        .where(
+            EntryRow.lot_id.in_(lot_ids),
+            or_(EntryRow.type.in_(SPENDING_TYPES), and_(EntryRow.type == EntryType.REVERSE.value, ~own_cut)),
+        )
         .group_by(EntryRow.lot_id)
     )
-    return {lot_id: -int(total) for lot_id, total in rows}
+    for lot_id, total in rows:
+        benefit[lot_id] = benefit.get(lot_id, 0) - int(total)
+    return benefit
+
+
+def _own_cut(entry: Entry) -> bool:
+    """A reduction of the lot's own earning (a return or a correction of the event that credited it)."""
+    return entry.corrects == entry.lot.event_id and (entry.rule_id or "") == (entry.lot.rule_id or "")
+
+
+def _net_debt(book: Book, account: AccountRow, lot: Lot, *, event_id: str, at: datetime) -> None:
+    """Points a correction or a payment adds pay an outstanding debt of their kind first, like any new lot."""
+    from loyalka.services.events import net_debt
+
+    debts = dict(account.debts or {})
+    if int(debts.get(lot.kind, 0)):
+        net_debt(book, debts, lot, event_id=event_id, at=at)
+        account.debts = {k: v for k, v in debts.items() if v}
 
 
 # entry types by which a client drew benefit from a lot (a return may have to recover them)

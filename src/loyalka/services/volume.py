@@ -3,8 +3,8 @@ whose net purchases of the period reach a bracket gets the bracket's rate on the
 the bonus's ``net_of_rules`` earned on the period's orders, less what the bonus credited already.
 
 The points are a lot of event ``volume:<bonus>:<period>:<account id>``, credited once (``volume_awards``). A
-return or a corrected document of an order of a closed period recomputes the award and posts the
-difference: taken back from the bonus's lot first, then from other points of the kind; what was spent
+return or a corrected document of an order of a closed period, and an order of a closed period that arrives
+late (``volume_stage``, an ORDER_STAGES stage), recompute the award and post the difference: taken back from the bonus's lot first, then from other points of the kind; what was spent
 already becomes a debt, as the program's ``returns.on_shortfall`` says.
 """
 
@@ -21,11 +21,12 @@ from loyalka.domain.periods import Period, enclosing, ends_period, period_of
 from loyalka.engine.b2b import VolumeAward, volume_award
 from loyalka.engine.earning import accrual
 from loyalka.engine.orders import net_lines, stored_lines
-from loyalka.ledger.book import Lot
+from loyalka.ledger.book import Book, Lot
 from loyalka.program.b2b import VolumeBonus
 from loyalka.services.events import net_debt
 from loyalka.services.programs import ActiveProgram, active_program
-from loyalka.services.settlement import Change, Recovery
+from loyalka.services.settlement import Change, Recovery, cut_own
+from loyalka.services.stages import OrderStage, Posted
 from loyalka.services.tiers import held_tier
 from loyalka.storage.ledger_store import Books, persist
 from loyalka.storage.tables import AccountRow, OrderRow, PeriodCloseRow
@@ -158,16 +159,18 @@ def apply_award(
         account.debts = {k: v for k, v in debts.items() if v}
     change = Change(bonus.kind, bonus.id, diff, 0, rules.point_kinds[bonus.kind].decimals)
     if diff < 0:
-        # the bonus's own lot first; what the client already spent of it is taken from its other points once
-        # every reduction of the event has cut its own lots (settlement.Recovery)
+        # the bonus's own lots first, as a return does to an order's (settlement.cut_own): what the client spent
+        # of them beyond the new award is taken from its other points once every reduction of the event has cut
+        # its own lots (settlement.Recovery); what expired or was forfeited unspent is not recovered
+        assert row is not None
         book = books.get(account.id)
-        origin = [lot for lot in book.lots if lot.event_id == lot_event]
-        entry = {"at": at, "event_id": cause or lot_event, "corrects": lot_event, "reason": reason, "rule_id": bonus.id}
-        spent = book.claw_back(origin, [], -diff, **entry)
-        change.points_minor = diff + spent
+        entry = {"at": at, "event_id": cause or lot_event, "corrects": lot_event, "reason": reason}
+        cut, spent = cut_own(session, book, lot_event, bonus.id, award.points_minor, row.recovered_minor, **entry)
+        change.points_minor = -cut
+        row.recovered_minor += spent
         recovery = books.recovery or Recovery()
         forgive = rules.returns.on_shortfall == "forgive"
-        recovery.owe(account, bonus.kind, spent, forgive=forgive, change=change, **entry)
+        recovery.owe(account, bonus.kind, spent, forgive=forgive, change=change, rule_id=bonus.id, **entry)
         if books.recovery is None:
             recovery.collect(books.get)
     _store(session, row, account, bonus, period, award, lot_event, now)
@@ -192,6 +195,7 @@ def _store(
             period=period.key,
             event_id=lot_event,
             kind=bonus.kind,
+            recovered_minor=0,
             awarded_at=now,
         )
         session.add(row)
@@ -222,6 +226,53 @@ def recompute_after_change(
     return changes
 
 
+class VolumeStage(OrderStage):
+    """Orders posted after the close of their bonus period (a document the ERP sent late) recompute that period's
+    award once the batch's orders are stored, like a return or a correction would."""
+
+    def __init__(self, session: Session, program: ActiveProgram, now: datetime) -> None:
+        super().__init__(session, program, now)
+        self.closed: dict[str, bool] = {}  # period key -> has its last month been closed
+        self.late: dict[tuple[int, str, str], tuple[AccountRow, VolumeBonus, Period, str]] = {}
+
+    def after(self, posted: Posted, books: dict[int, Book]) -> None:
+        tz = self.rules.program.timezone
+        for bonus in self.rules.volume_bonuses:
+            period = period_of(posted.order.occurred_at, bonus.period, tz)
+            if period.key not in self.closed:
+                self.closed[period.key] = _closed(self.session, self.program.program_id, period)
+            if self.closed[period.key]:
+                key = (posted.account.id, bonus.id, period.key)
+                self.late[key] = (posted.account, bonus, period, posted.order.event_id)
+
+    def finish(self) -> None:
+        if not self.late:
+            return
+        books = Books(self.session)
+        for account, bonus, period, event_id in self.late.values():
+            if account.joined_at is not None and account.joined_at >= period.end:
+                continue  # like the close: only members who joined before the period ended
+            figures = period_figures(self.session, [account.id], bonus, period).get(account.id, (0, 0))
+            award = volume_award(self.rules, bonus, *figures)
+            apply_award(
+                self.session,
+                books,
+                account,
+                self.program,
+                bonus,
+                period,
+                award,
+                cause=event_id,
+                at=self.now,
+                now=self.now,
+            )
+        persist(self.session, books.values(), recorded_at=self.now)
+
+
+def volume_stage(session: Session, program: ActiveProgram, now: datetime) -> OrderStage | None:
+    return VolumeStage(session, program, now) if program.rules.volume_bonuses else None
+
+
 def _closed(session: Session, program_id: int, period: Period) -> bool:
     """Has the month that ends ``period`` been closed (so its bonus was awarded)?"""
     last = Period("month", period.year, period.first_month + period.months - 1, period.tz)
@@ -231,4 +282,4 @@ def _closed(session: Session, program_id: int, period: Period) -> bool:
     return found is not None
 
 
-__all__ = ["apply_award", "close_volume_bonuses", "period_figures", "recompute_after_change"]
+__all__ = ["apply_award", "close_volume_bonuses", "period_figures", "recompute_after_change", "volume_stage"]

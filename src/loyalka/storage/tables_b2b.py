@@ -97,6 +97,8 @@ class VolumeAwardRow(Base):
     net_minor: Mapped[int] = mapped_column(BigInteger)  # the period's net purchases it was computed on
     bracket_minor: Mapped[int | None] = mapped_column(BigInteger)  # the bracket reached ("from"); None: none
     points_minor: Mapped[int] = mapped_column(BigInteger)  # credited in all, after corrections
+    # points the client had spent of the bonus beyond a reduced award, taken from its other points (or a debt)
+    recovered_minor: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
     awarded_at: Mapped[datetime]
     updated_at: Mapped[datetime]
 
