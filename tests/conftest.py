@@ -108,3 +108,17 @@ def pg_db(_databases: dict[str, Database]) -> Database:
     database = _databases["postgres"]
     empty(database)
     return database
+
+
+SHARED_DATA = ROOT.parent / "shared" / "data" / "online_retail.csv.gz"
+
+
+@pytest.fixture(scope="session")
+def online_retail():  # type: ignore[no-untyped-def]
+    """The UCI "Online Retail" data beside the checkout (../shared/data), read once per test session. CI has it;
+    a missing file fails the tests that need it loudly instead of skipping them."""
+    from loyalka.analytics.history import ONLINE_RETAIL, read_history
+
+    if not SHARED_DATA.exists():
+        pytest.fail(f"the real data set is not at {SHARED_DATA}: these tests need ../shared beside the checkout")
+    return read_history(SHARED_DATA, ONLINE_RETAIL)

@@ -36,6 +36,7 @@ import polars as pl
 from loyalka.errors import InvalidInput
 
 KINDS = ("sale", "return", "adjustment", "non_product")
+_ISO = r"^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?(Z|[+-]\d{2}:?\d{2})?$"  # dates without --date-format
 FIELDS = ("customer", "invoice", "date", "sku", "quantity", "price", "amount", "description", "region", "category",
           "cost")  # fmt: skip
 
@@ -229,10 +230,14 @@ def _dates(frame: pl.DataFrame, m: ColumnMap, path: Path) -> pl.Series:
     texts = frame["date_text"]
     if m.date_format:
         parsed = texts.str.strptime(pl.Datetime("us"), m.date_format, strict=False)
-    else:
-        parsed = texts.str.to_datetime(strict=False, time_unit="us")
-        if parsed.dtype != pl.Datetime("us"):  # a zone in the text: take its wall-clock time in the program's zone
-            parsed = parsed.dt.convert_time_zone(m.timezone).dt.replace_time_zone(None)
+    else:  # ISO 8601 only: a guessed format could read 05/01 as May the 1st
+        iso = texts.str.contains(_ISO)
+        parsed = pl.Series([None] * len(texts), dtype=pl.Datetime("us"))
+        if iso.any():
+            read = texts.filter(iso).str.to_datetime(strict=False, time_unit="us")
+            if read.dtype != pl.Datetime("us"):  # an offset in the text: its wall-clock time in the program's zone
+                read = read.dt.convert_time_zone(m.timezone).dt.replace_time_zone(None)
+            parsed = parsed.scatter(iso.arg_true(), read)
     bad = frame.filter(parsed.is_null())
     if bad.height:
         sample = ", ".join(f"line {r} ({v!r})" for r, v in bad.select("row", "date_text").head(3).iter_rows())
