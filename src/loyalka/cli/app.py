@@ -14,6 +14,7 @@ import typer
 
 from loyalka.cli import catalog
 from loyalka.cli import tiers as tiers_cli
+from loyalka.cli.analyze import register as register_analyze
 from loyalka.cli.audit import attach as attach_audit
 from loyalka.cli.b2b import activity_app
 from loyalka.cli.common import (
@@ -256,6 +257,7 @@ def serve(db: DbOption = None, host: str = "127.0.0.1", port: int = 8000) -> Non
 
 
 register_exchange(app)
+register_analyze(app)
 
 
 def main() -> None:
