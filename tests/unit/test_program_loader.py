@@ -324,3 +324,30 @@ def test_a_point_kind_listed_twice_in_kind_order_is_refused() -> None:
     issue = only_issue(bad)
     assert issue.path == "spending.kind_order.1"
     assert issue.line == line_of(bad, "kind_order:")
+
+
+def test_a_benefit_over_another_period_than_the_month_is_refused() -> None:
+    # benefits are granted at a month's close only: a quarter's would be published and never granted
+    bad = edited(
+        '    qualify: {period: month, min_points_earned: "2000.00"}\n    valid_for: next_period\n  - id: special',
+        '    qualify: {period: quarter, min_points_earned: "2000.00"}\n    valid_for: next_period\n  - id: special',
+    )
+    issue = only_issue(bad)
+    assert issue.path == "benefits.0.qualify.period"
+    assert issue.line == line_of(bad, "period: quarter")
+
+
+def test_kind_order_must_list_every_point_kind() -> None:
+    # a kind left out of kind_order could never pay for an order, although its points are spendable
+    extra = '  extra:\n    name: {ru: "Доп", en: "Extra"}\n\nearning:'
+    bad = edited("  hold_ttl_s: 900", "  hold_ttl_s: 900\n  kind_order: [bonus]", edited("\nearning:", extra))
+    issue = only_issue(bad)
+    assert issue.path == "spending.kind_order"
+    assert issue.line == line_of(bad, "kind_order:")
+    assert "'extra'" in issue.message
+
+
+def test_a_directory_is_an_invalid_program_not_a_crash(tmp_path: Path) -> None:
+    with pytest.raises(InvalidProgram) as info:
+        load_program_file(tmp_path)
+    assert "cannot be read" in info.value.issues[0].message

@@ -37,6 +37,10 @@ def _kinds(program: Program) -> Iterator[Problem]:
     for i, kind in enumerate(order):
         if kind in order[:i]:
             yield f"spending.kind_order.{i}", f"point kind {kind!r} is listed twice"
+    left_out = [kind for kind in program.point_kinds if order and kind not in order]
+    if left_out:
+        names = ", ".join(map(repr, left_out))
+        yield "spending.kind_order", f"does not list {names}: its points could never pay for an order; list every kind"
 
 
 def _kind_references(program: Program) -> Iterator[tuple[str, str]]:
