@@ -207,8 +207,14 @@ def invoices_section(d: Doc) -> Section | None:
     blocks = []
     if overdue.block_spending:
         blocks.append(w.say("он не может оплачивать заказы баллами", "the member cannot pay with points"))
-    if overdue.block_earning:
-        blocks.append(w.say("его заказы не приносят баллов", "its orders earn no points"))
+    if overdue.block_earning:  # orders, invoice payments and activities alike (services.invoices.earning_block)
+        rules = f" ({d.ref('earning')})" if d.ref("earning") else ""
+        blocks.append(
+            w.say(
+                f"баллы по правилам начисления{rules} ему не начисляются",
+                f"it earns nothing under the earning rules{rules}",
+            )
+        )
     if blocks:
         effect = (
             w.say("Пока у участника есть просроченный счёт, ", "While a member has an overdue invoice, ")

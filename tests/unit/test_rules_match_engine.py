@@ -1,0 +1,44 @@
+"""Clauses of the published rules that once said less or more than the engine does (found in review)."""
+
+from __future__ import annotations
+
+from loyalka.program.loader import parse_program
+from loyalka.program.rules_text import render_rules
+from loyalka.program.rules_words import NBSP
+from tests.unit.test_rules_text import FULL, contains, rules
+
+
+def test_an_overdue_invoice_blocks_every_earning_rule_and_the_rules_say_so() -> None:
+    # block_earning stops orders, invoice payments and activities alike (services.invoices.earning_block), not
+    # only orders: the clause names the earning rules, not "its orders"
+    program = parse_program(FULL)
+    russian, english = (render_rules(program, lang).replace(NBSP, " ") for lang in ("ru", "en"))
+    contains(
+        russian, "Пока у участника есть просроченный счёт, баллы по правилам начисления (разд. 3) ему не начисляются."
+    )
+    contains(english, "While a member has an overdue invoice, it earns nothing under the earning rules (section 3).")
+    assert "его заказы не приносят баллов" not in russian
+
+
+def test_benefits_count_the_points_of_the_months_orders_as_the_close_does() -> None:
+    # the close sums what the month's orders earn (engine/close.py), not a birthday's or a campaign's points
+    contains(
+        rules("textile", "ru"),
+        "Если сумма баллов, начисленных участнику за заказы календарного месяца, составляет 2 000 бонусных рублей "
+        "или больше, на следующий календарный месяц он получает:",
+    )
+    contains(
+        rules("textile", "en"),
+        "A member whose orders of a calendar month earn 2,000 bonus rubles or more receives for the following "
+        "calendar month:",
+    )
+
+
+def test_the_textile_leaderboards_state_the_seeds_gifts_for_the_best_of_each_region() -> None:
+    # seed 000: "лучшие участники программы лояльности в каждом регионе получают подарки и фирменные сувениры"
+    contains(
+        rules("textile", "ru"),
+        "по сумме покупок за квартал (за вычетом возвратов). Призы: 1-е место — подарок и фирменные сувениры; "
+        "2-е место — подарок и фирменные сувениры; 3-е место — подарок и фирменные сувениры.",
+    )
+    contains(rules("textile", "en"), "Prizes: place 1: a gift and branded souvenirs; place 2:")
