@@ -1,0 +1,80 @@
+"""Bad input the commands once answered with a traceback (found in review): a directory where a file is
+expected, a database that cannot be opened, a quantity no order can have, a row that only the database
+refuses. Each is now a clear message with its exit code, and nothing is written."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from loyalka.storage.database import Database
+from loyalka.storage.tables import AccountRow, OrderRow
+from tests.cli.test_cli import PROGRAM, cli, month_start, ok, refused, write
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("program", "validate", "{dir}"),
+        ("program", "rules", "{dir}"),
+        ("program", "load", "{dir}", "--db", "{db}"),
+    ],
+    ids=["validate", "rules", "load"],
+)
+def test_a_directory_given_as_the_program_file_is_refused_clearly(args: tuple[str, ...], tmp_path: Path) -> None:
+    db = tmp_path / "x.db"
+    result = refused(cli(*(a.format(dir=tmp_path, db=db) for a in args)), code=2)
+    assert "the file cannot be read" in result.stderr
+
+
+@pytest.mark.parametrize("what", ["orders", "accounts"])
+def test_a_directory_given_as_the_csv_file_is_refused_clearly(what: str, tmp_path: Path) -> None:
+    ok(cli("program", "load", PROGRAM, "--db", tmp_path / "x.db"))
+    result = refused(cli("import", what, tmp_path, "--db", tmp_path / "x.db"))
+    assert "error (file_unreadable) [file]:" in result.stderr
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["nosuchdriver://somewhere/db", "postgresql+psycopg://nobody@127.0.0.1:1/none", "{tmp}/missing/dir/x.db"],
+    ids=["unknown-driver", "unreachable-server", "missing-directory"],
+)
+def test_a_database_that_cannot_be_opened_is_a_clear_error(url: str, tmp_path: Path) -> None:
+    for args in (("init",), ("account", "show", "X"), ("program", "rules", "--program", "p")):
+        result = refused(cli(*args, "--db", url.format(tmp=tmp_path)))
+        assert "error (database_unavailable) [db]: cannot open the database" in result.stderr
+
+
+def test_a_line_quantity_beyond_what_an_order_line_can_hold_is_a_row_error(db: Database, tmp_path: Path) -> None:
+    ok(cli("program", "load", PROGRAM, "--db", db.url))
+    ok(cli("import", "accounts", write(tmp_path / "a.csv", "code,name\nS1,Салон\n"), "--db", db.url))
+    at = month_start().isoformat()
+    text = (
+        "account,order_id,occurred_at,sku,amount,quantity\n"
+        f"S1,O-1,{at},cloth,1000.00,1e999999999\n"  # the API refuses it too (18 digits, 6 decimals)
+        f"S1,O-2,{at},cloth,1000.00,0.0000001\n"
+        f"S1,O-3,{at},cloth,1000.00,2.5\n"
+    )
+    result = refused(cli("import", "orders", write(tmp_path / "o.csv", text), "--db", db.url))
+    assert "line 2 [quantity]: quantity '1e999999999' is not a quantity" in result.stderr
+    assert "line 3 [quantity]: quantity '0.0000001' is not a quantity" in result.stderr
+    with db.unit_of_work() as s:
+        assert s.scalars(select(OrderRow.order_ref)).all() == []
+
+
+def test_an_account_row_the_service_refuses_is_reported_with_its_line(db: Database, tmp_path: Path) -> None:
+    ok(cli("program", "load", PROGRAM, "--db", db.url))
+    long_region = "R" * 101
+    text = f"code,name,region,referred_by\nS1,Салон,Москва,\nS2,Салон 2,Москва,ZZZZZZZZ\nS3,Салон 3,{long_region},\n"
+    path = write(tmp_path / "a.csv", text)
+    result = refused(cli("import", "accounts", path, "--db", db.url))
+    assert f"{path}: line 3 [referred_by]: no account has the referral code ZZZZZZZZ" in result.stderr
+    assert f"{path}: line 4 [region]: region is 101 characters long; at most 100" in result.stderr
+    with db.unit_of_work() as s:
+        assert s.scalars(select(AccountRow.code)).all() == []
+    skipped = ok(cli("import", "accounts", path, "--db", db.url, "--skip-bad"))
+    assert "1 accounts imported, 0 already there, 2 row(s) rejected" in skipped.stdout
+    with db.unit_of_work() as s:
+        assert s.scalars(select(AccountRow.code)).all() == ["S1"]
