@@ -27,12 +27,13 @@ from pydantic import (
     PlainSerializer,
     ValidationInfo,
     WithJsonSchema,
+    field_validator,
 )
 from pydantic_core import PydanticCustomError
 
 from loyalka.api.tiers_schemas import TierCloseOut, TierOut
 from loyalka.domain.accounts import AccountIn, ContactIn, validate_code
-from loyalka.domain.events import OrderIn, OrderLine, ReturnIn, ReturnLine
+from loyalka.domain.events import OrderIn, OrderLine, ReturnIn, ReturnLine, in_range
 from loyalka.domain.money import format_minor, format_points, parse_minor
 from loyalka.engine.redemption import Quote
 from loyalka.errors import InvalidInput
@@ -83,6 +84,21 @@ Instant = Annotated[AwareDatetime, AfterValidator(_utc)]
 
 class RequestModel(BaseModel):
     model_config = ConfigDict(extra="forbid")
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _storable(cls, value: Any, info: ValidationInfo) -> Any:
+        """Text without the NUL character (PostgreSQL cannot store it) and instants from 1900 to 2999 (further
+        ones overflow on their way to UTC), in every field of every request, lists included."""
+        for item in value if isinstance(value, list | tuple) else (value,):
+            if isinstance(item, str) and "\x00" in item:
+                raise PydanticCustomError("invalid_text", "text must not contain the NUL character (\\u0000)")
+            if isinstance(item, datetime) and item.tzinfo is not None:
+                try:
+                    in_range(item, info.field_name or "at")
+                except InvalidInput as exc:
+                    raise PydanticCustomError(exc.code, exc.message) from exc
+        return value
 
 
 def request_digest(body: BaseModel) -> str:

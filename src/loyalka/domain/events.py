@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass, fields, is_dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 from loyalka.domain.accounts import validate_code
@@ -15,6 +15,12 @@ MAX_LINES = 2000
 WHOLE_ORDER = "*"  # the sku of the one line an order sent as a total only stands for
 
 
+# the instants an event may carry: wide enough for any history a seller imports, narrow enough that every
+# conversion between zones (and a period around it) stays within what a datetime can hold
+EARLIEST = datetime(1900, 1, 1, tzinfo=UTC)
+LATEST = datetime(3000, 1, 1, tzinfo=UTC)
+
+
 def aware(value: datetime, field: str) -> datetime:
     if not isinstance(value, datetime):
         raise InvalidInput(f"{field} must be a date-time", code="invalid_datetime", field=field)
@@ -22,7 +28,22 @@ def aware(value: datetime, field: str) -> datetime:
         raise InvalidInput(
             f"{field} needs a time zone (e.g. 2026-10-05T12:00:00+03:00)", code="naive_datetime", field=field
         )
+    in_range(value, field)
     return value
+
+
+def in_range(value: datetime, field: str) -> None:
+    """Refuse an instant before 1900 or from 3000 on (``0001-01-01T00:00:00+05:00`` is not even one in UTC)."""
+    try:
+        inside = EARLIEST <= value.astimezone(UTC) < LATEST
+    except OverflowError:
+        inside = False
+    if not inside:
+        raise InvalidInput(
+            f"{field} {value.isoformat()} is out of range: give a date-time from 1900 to 2999",
+            code="invalid_datetime",
+            field=field,
+        )
 
 
 def _plain(value: object) -> object:
