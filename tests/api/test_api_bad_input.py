@@ -132,3 +132,18 @@ def test_an_instant_out_of_range_in_a_query_is_refused(client: TestClient, url: 
 @pytest.mark.parametrize("period", ["0001-01", "9999-12", "1899-12"])
 def test_a_month_out_of_range_is_not_a_month_to_close(client: TestClient, period: str) -> None:
     assert_error(client.post(f"/v1/periods/{period}/close"), 422, "invalid_period", "period")
+
+
+def test_lines_whose_sum_no_amount_can_hold_are_refused(client: TestClient, db: Database) -> None:
+    # each line is a valid amount, but a hundred of the largest do not fit the order's total column
+    lines = [{"sku": f"s{i}", "amount": "999999999999999.99", "category": "labour"} for i in range(100)]
+    before = written(db)
+    body = {"event_id": "e1", "account": "G1", "order_id": "W1", "occurred_at": NOW.isoformat(), "lines": lines}
+    assert_error(client.post("/v1/orders", json=body), 422, "invalid_amount", "lines")
+    assert written(db) == before
+
+
+def test_an_amount_with_too_many_digits_says_how_many_it_may_have(client: TestClient) -> None:
+    body = {"event_id": "e1", "account": "G1", "order_id": "W1", "occurred_at": NOW.isoformat(), "total": "1" * 16}
+    response = assert_error(client.post("/v1/orders", json=body), 422, "invalid_request", "total")
+    assert "at most 15 digits before the point and 2 after" in response["message"]

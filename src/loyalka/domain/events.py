@@ -9,6 +9,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 
 from loyalka.domain.accounts import validate_code
+from loyalka.domain.money import MAX_MINOR, format_minor
 from loyalka.errors import InvalidInput
 
 MAX_LINES = 2000
@@ -113,6 +114,12 @@ def check_lines(lines: tuple[OrderLine, ...], total_minor: int, what: str = "ord
     if not lines:
         return total_minor
     summed = sum(line.amount_minor for line in lines)
+    if summed > MAX_MINOR:
+        raise InvalidInput(
+            f"the {what}'s lines add up to {format_minor(summed)}, more than an amount may be ({format_minor(MAX_MINOR)})",
+            code="invalid_amount",
+            field="lines",
+        )
     if total_minor and total_minor != summed:
         raise InvalidInput(
             f"the {what} total {total_minor / 100:.2f} differs from the sum of its lines {summed / 100:.2f}",
