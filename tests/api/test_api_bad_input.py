@@ -147,3 +147,13 @@ def test_an_amount_with_too_many_digits_says_how_many_it_may_have(client: TestCl
     body = {"event_id": "e1", "account": "G1", "order_id": "W1", "occurred_at": NOW.isoformat(), "total": "1" * 16}
     response = assert_error(client.post("/v1/orders", json=body), 422, "invalid_request", "total")
     assert "at most 15 digits before the point and 2 after" in response["message"]
+
+
+def test_every_route_documents_its_422_as_the_error_it_answers(client: TestClient) -> None:
+    # FastAPI's default 422 schema ({"detail": [...]}) is not what any route answers: ErrorOut is
+    spec = client.get("/openapi.json").json()
+    for path, operations in spec["paths"].items():
+        for method, operation in operations.items():
+            if path.startswith("/v1"):
+                answer = operation["responses"].get("422", {})
+                assert "ErrorOut" in str(answer), f"{method.upper()} {path} documents 422 as {answer}"
