@@ -78,3 +78,37 @@ def test_an_account_row_the_service_refuses_is_reported_with_its_line(db: Databa
     assert "1 accounts imported, 0 already there, 2 row(s) rejected" in skipped.stdout
     with db.unit_of_work() as s:
         assert s.scalars(select(AccountRow.code)).all() == ["S1"]
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("adjust", "approve", str(2**63), "--by", "boss"),
+        ("adjust", "reject", str(2**63), "--by", "boss", "--reason", "a wrong request"),
+        ("rewards", "fulfil", str(2**63)),
+        ("rewards", "cancel", str(2**63)),
+        ("audit", "list", "--after", str(2**63)),
+    ],
+    ids=["approve", "reject", "fulfil", "cancel", "audit-after"],
+)
+def test_an_id_beyond_a_64_bit_integer_is_a_usage_error(args: tuple[str, ...], tmp_path: Path) -> None:
+    ok(cli("program", "load", PROGRAM, "--db", tmp_path / "x.db"))
+    result = refused(cli(*args, "--db", tmp_path / "x.db"), code=2)
+    assert "9223372036854775807" in result.stderr  # the range it must be in
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("segment", "show", "fleet-moscow", "--at", "0001-01-01T00:00:00+05:00"),
+        ("campaign", "run", "spring-service-2026", "--at", "0001-01-01T00:00:00+05:00"),
+        ("close-period", "2026-01", "--now", "9999-12-31T23:59:59-12:00"),
+        ("tiers", "show", "C1", "--now", "0001-01-01T00:00:00+05:00"),
+    ],
+    ids=["segment", "campaign", "close-period", "tiers"],
+)
+def test_an_instant_out_of_range_is_a_clear_error(args: tuple[str, ...], tmp_path: Path) -> None:
+    db = tmp_path / "x.db"
+    ok(cli("program", "load", PROGRAM.with_name("autoservice_case1.yaml"), "--db", db))
+    result = refused(cli(*args, "--db", db))
+    assert "is out of range: give a date-time from 1900 to 2999" in result.stderr

@@ -32,6 +32,7 @@ from loyalka.cli.common import (
 from loyalka.cli.engagement import register as register_engagement
 from loyalka.cli.exchange import register as register_exchange
 from loyalka.cli.rules import program_rules
+from loyalka.domain.events import in_range
 from loyalka.domain.periods import utcnow
 from loyalka.errors import LoyaltyError
 from loyalka.imports.orders_csv import ImportReport
@@ -172,6 +173,7 @@ def close_period(
         at = datetime.fromisoformat(now) if now else utcnow()
         if at.tzinfo is None:
             raise ValueError(f"{now!r} has no time zone offset; write it like 2026-11-01T01:00:00+03:00")
+        in_range(at, "now")
         database = open_database(db)
         with database.unit_of_work() as session:
             summary = close_month(session, period, now=at, program=program)

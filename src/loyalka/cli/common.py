@@ -30,6 +30,7 @@ DbOption = Annotated[
 ]
 
 
+MAX_ID = 2**63 - 1  # the largest id a BIGINT column holds
 SkipBad = Annotated[bool, typer.Option(help="Import the good rows even if some rows are broken.")]
 Encoding = Annotated[str, typer.Option(help="The file's encoding, e.g. cp1251 for a 1C export.")]
 
