@@ -42,3 +42,23 @@ def test_the_textile_leaderboards_state_the_seeds_gifts_for_the_best_of_each_reg
         "2-е место — подарок и фирменные сувениры; 3-е место — подарок и фирменные сувениры.",
     )
     contains(rules("textile", "en"), "Prizes: place 1: a gift and branded souvenirs; place 2:")
+
+
+def test_membership_and_the_tier_multiplier_are_those_when_the_order_is_recorded() -> None:
+    # the engine earns by the account's status and tier when it records an order (services/events.py): an
+    # order dated before a member left, recorded after, earns nothing, so "on the date of the order" promised
+    # points the engine never credits
+    russian, english = rules("wholesale_tiers", "ru"), rules("wholesale_tiers", "en")
+    contains(
+        russian,
+        "Баллы начисляются участнику, который является действующим участником программы на момент учёта заказа "
+        "или события.",
+        "Количество баллов умножается на коэффициент уровня участника на момент учёта заказа (разд. 4).",
+        "Количество баллов умножается на коэффициент уровня участника на момент учёта оплаты (разд. 4).",
+    )
+    contains(
+        english,
+        "Points are earned by a member that is an active member of the program when the order or event is recorded.",
+        "The points are multiplied by the member's tier multiplier when the order is recorded (section 4).",
+    )
+    assert "на дату заказа" not in russian and "на дату оплаты" not in russian

@@ -366,7 +366,7 @@ def test_a_minimal_program_has_only_the_sections_it_needs() -> None:
 def test_references_follow_the_sections_present() -> None:
     text = rules("wholesale_tiers", "ru")
     assert "## 4. Уровни участия" in text
-    assert "коэффициент уровня участника на дату заказа (разд. 4)" in text
+    assert "коэффициент уровня участника на момент учёта заказа (разд. 4)" in text
 
 
 # --- bad input -----------------------------------------------------------------------------------------------
