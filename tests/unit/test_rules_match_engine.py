@@ -62,3 +62,27 @@ def test_membership_and_the_tier_multiplier_are_those_when_the_order_is_recorded
         "The points are multiplied by the member's tier multiplier when the order is recorded (section 4).",
     )
     assert "на дату заказа" not in russian and "на дату оплаты" not in russian
+
+
+def test_the_stamp_card_says_a_return_can_take_a_stamp_back() -> None:
+    # services/stamps.py: a return or a corrected document re-checks the order; a stamp whose order no longer
+    # qualifies is removed, and a gift already taken with it stands
+    contains(
+        rules("metal_cards", "ru"),
+        "Если после возврата или исправления документа заказ перестаёт отвечать условию отметки, отметка "
+        "снимается; подарок, уже полученный с её учётом, остаётся у участника.",
+    )
+    contains(
+        rules("metal_cards", "en"),
+        "If a return or a corrected document makes an order no longer qualify, its stamp is removed; a gift "
+        "already taken with it stays with the member.",
+    )
+
+
+def test_the_referral_clause_says_a_return_does_not_take_the_reward_back() -> None:
+    # services/referral_rewards.py: a later return or correction of the qualifying order leaves the rewards
+    contains(
+        rules("wholesale_tiers", "ru"),
+        "Возврат товара по заказу рекомендованной компании не отменяет начисленного за рекомендацию",
+    )
+    contains(rules("wholesale_tiers", "en"), "A return on the recommended company's order does not take back")
