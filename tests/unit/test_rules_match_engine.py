@@ -86,3 +86,38 @@ def test_the_referral_clause_says_a_return_does_not_take_the_reward_back() -> No
         "Возврат товара по заказу рекомендованной компании не отменяет начисленного за рекомендацию",
     )
     contains(rules("wholesale_tiers", "en"), "A return on the recommended company's order does not take back")
+
+
+def test_an_overdue_invoice_stops_every_spending_of_points_and_the_rules_say_which() -> None:
+    # SPENDING_BLOCKS refuse paying for an order, redeeming a reward (services/rewards.py) and giving points away
+    # (services/transfers.py) alike; the clause named orders only
+    contains(
+        rules("wholesale_tiers", "ru"),
+        "Пока у участника есть просроченный счёт, он не может оплачивать баллами заказы и обменивать баллы на "
+        "вознаграждения.",
+    )
+    contains(
+        rules("wholesale_tiers", "en"),
+        "While a member has an overdue invoice, the member cannot pay for orders with points or exchange points for "
+        "rewards.",
+    )
+    with_transfers = FULL.replace("block_spending: false", "block_spending: true")
+    assert with_transfers != FULL
+    contains(
+        render_rules(parse_program(with_transfers), "ru").replace(NBSP, " "),
+        "он не может оплачивать баллами заказы, обменивать баллы на вознаграждения и передавать баллы другим "
+        "участникам, а баллы по правилам начисления (разд. 3) ему не начисляются.",
+    )
+
+
+def test_transferred_points_keep_their_expiry_and_the_rules_say_so() -> None:
+    # services/transfers.py: the receiver's lot keeps the sender's dates; a transfer never extends them
+    contains(
+        rules("autoservice_case1", "ru"),
+        "Передаются только баллы, доступные для оплаты; переданные баллы сохраняют срок сгорания, установленный "
+        "при их начислении.",
+    )
+    contains(
+        rules("autoservice_case1", "en"),
+        "Only spendable points can be given; given points keep the expiry date they were earned with.",
+    )

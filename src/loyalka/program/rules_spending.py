@@ -178,10 +178,12 @@ def transfers_section(d: Doc) -> Section | None:
         )
     clauses.append(
         w.say(
-            f"Передавать и получать баллы могут только действующие участники{excluded}. Передача отражается в "
-            "истории обоих счетов: списанием у отправителя и зачислением у получателя.",
-            f"Only active members may give and receive points{excluded}. A transfer shows in the history of both "
-            "accounts: a debit of the sender and a credit of the receiver.",
+            f"Передавать и получать баллы могут только действующие участники{excluded}. Передаются только баллы, "
+            "доступные для оплаты; переданные баллы сохраняют срок сгорания, установленный при их начислении. "
+            "Передача отражается в истории обоих счетов: списанием у отправителя и зачислением у получателя.",
+            f"Only active members may give and receive points{excluded}. Only spendable points can be given; given "
+            "points keep the expiry date they were earned with. A transfer shows in the history of both accounts: a "
+            "debit of the sender and a credit of the receiver.",
         )
     )
     return Section("transfers", w.say("Передача баллов", "Transfers of points"), clauses)
@@ -205,8 +207,13 @@ def invoices_section(d: Doc) -> Section | None:
             "An invoice is overdue when it is not paid in full by its due date.",
         )
     blocks = []
-    if overdue.block_spending:
-        blocks.append(w.say("он не может оплачивать заказы баллами", "the member cannot pay with points"))
+    if overdue.block_spending:  # SPENDING_BLOCKS: orders, rewards and transfers alike
+        uses = [w.say("оплачивать баллами заказы", "pay for orders with points")]
+        if program.rewards:
+            uses.append(w.say("обменивать баллы на вознаграждения", "exchange points for rewards"))
+        if program.transfers is not None:
+            uses.append(w.say("передавать баллы другим участникам", "give points to other members"))
+        blocks.append(w.say("он не может ", "the member cannot ") + w.join(uses, word=w.say("и", "or")))
     if overdue.block_earning:  # orders, invoice payments and activities alike (services.invoices.earning_block)
         rules = f" ({d.ref('earning')})" if d.ref("earning") else ""
         blocks.append(
@@ -218,7 +225,7 @@ def invoices_section(d: Doc) -> Section | None:
     if blocks:
         effect = (
             w.say("Пока у участника есть просроченный счёт, ", "While a member has an overdue invoice, ")
-            + w.join(blocks)
+            + w.say(", а ", "; ").join(blocks)
             + "."
         )
     else:
