@@ -351,3 +351,27 @@ def test_a_directory_is_an_invalid_program_not_a_crash(tmp_path: Path) -> None:
     with pytest.raises(InvalidProgram) as info:
         load_program_file(tmp_path)
     assert "cannot be read" in info.value.issues[0].message
+
+
+@pytest.mark.parametrize(
+    ("condition", "unknown"),
+    [
+        ('"order.totl > 100"', "order.totl"),  # a typo: every order would fail to post
+        ('"account.region == \\"Москва\\" && order.totl > 100"', "order.totl"),  # hidden behind a false operand
+        ('"payment.days_early >= 0"', "payment"),  # a payment's field in an order rule
+    ],
+    ids=["typo", "short-circuited", "other-event"],
+)
+def test_a_rule_condition_naming_a_field_its_event_lacks_is_refused(condition: str, unknown: str) -> None:
+    bad = edited("    event: order\n", f"    event: order\n    when: {condition}\n")
+    issue = only_issue(bad)
+    assert issue.path == "earning.0.when"
+    assert issue.line == line_of(bad, "when:")
+    assert unknown in issue.message and "order.total" in issue.message  # what it may use
+
+
+def test_a_condition_that_fails_on_a_sample_order_is_refused() -> None:
+    bad = edited("    event: order\n", '    event: order\n    when: "order.total / 0 > 1"\n')
+    issue = only_issue(bad)
+    assert issue.path == "earning.0.when"
+    assert "cannot be evaluated" in issue.message

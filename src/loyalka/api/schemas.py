@@ -276,7 +276,7 @@ class BalanceKindOut(BaseModel):
     kind: str
     name: str
     name_en: str
-    decimals: int = Field(description="decimals of this kind's points: 2 (hundredths) or 0 (whole points)")
+    decimals: int = Field(description="decimals of this kind's points: 2 (hundredths), 1 (tenths) or 0 (whole points)")
     spendable: str
     pending: str = Field(description="earned but not spendable yet")
     debt: str = Field(description="points taken back by a return after they were spent")
