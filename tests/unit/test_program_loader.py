@@ -375,3 +375,17 @@ def test_a_condition_that_fails_on_a_sample_order_is_refused() -> None:
     issue = only_issue(bad)
     assert issue.path == "earning.0.when"
     assert "cannot be evaluated" in issue.message
+
+
+def test_a_volume_bonus_may_deduct_only_rules_of_its_own_kind() -> None:
+    # the deduction subtracts the rules' points from the bonus's: another kind's are other units
+    volume = (
+        '\nvolume_bonuses:\n  - id: quarter\n    kind: extra\n    brackets: [{from: "1000.00", percent: "1%"}]\n'
+        "    net_of_rules: [monthly-orders]\n"
+    )
+    extra = '  extra:\n    name: {ru: "Доп", en: "Extra"}\n    decimals: 0\n\nearning:'
+    bad = edited("\nearning:", extra) + volume
+    issue = only_issue(bad)
+    assert issue.path == "volume_bonuses.0.net_of_rules.0"
+    assert issue.line == line_of(bad, "net_of_rules:")
+    assert "'bonus'" in issue.message and "'extra'" in issue.message

@@ -240,6 +240,12 @@ def _rule_references(program: Program) -> Iterator[Problem]:
                     f"volume_bonuses.{i}.net_of_rules.{j}",
                     f"refers to earning rule {rule_id!r}, which is not defined",
                 )
+            elif rules[rule_id].kind != bonus.kind:  # its points would be deducted from another kind's
+                yield (
+                    f"volume_bonuses.{i}.net_of_rules.{j}",
+                    f"rule {rule_id!r} earns {rules[rule_id].kind!r}, the bonus {bonus.kind!r}: only points of the "
+                    "bonus's kind can be deducted from it",
+                )
 
 
 def _fractions(program: Program) -> Iterator[Problem]:
