@@ -112,3 +112,13 @@ def test_an_instant_out_of_range_is_a_clear_error(args: tuple[str, ...], tmp_pat
     ok(cli("program", "load", PROGRAM.with_name("autoservice_case1.yaml"), "--db", db))
     result = refused(cli(*args, "--db", db))
     assert "is out of range: give a date-time from 1900 to 2999" in result.stderr
+
+
+def test_the_summary_counts_broken_rows_not_messages(db: Database, tmp_path: Path) -> None:
+    # a broken line of an order gives two messages (the line, and its order left out): still one broken row
+    ok(cli("program", "load", PROGRAM, "--db", db.url))
+    ok(cli("import", "accounts", write(tmp_path / "a.csv", "code,name\nS1,Салон\n"), "--db", db.url))
+    text = f"account,order_id,occurred_at,sku,amount\nS1,O-1,{month_start().isoformat()},cloth,12x\n"
+    result = refused(cli("import", "orders", write(tmp_path / "o.csv", text), "--db", db.url))
+    assert "order 'O-1' is left out" in result.stderr
+    assert "nothing imported: 1 of 1 row(s) are broken" in result.stderr

@@ -145,16 +145,15 @@ def import_accounts_cmd(
 
 
 def _print_report(report: ImportReport, what: str) -> None:
-    for error in report.errors:
+    for error in sorted(report.errors, key=lambda e: e.line):
         err.print(f"{report.path}: {error}", markup=False)
+    broken = len({error.line for error in report.errors})  # a row may have several messages
     if report.committed:
-        console.print(
-            f"{report.imported} {what} imported, {report.replayed} already there, {len(report.errors)} row(s) rejected"
-        )
+        console.print(f"{report.imported} {what} imported, {report.replayed} already there, {broken} row(s) rejected")
         return
     say_error(
         "nothing imported:",
-        f"{len(report.errors)} of {report.rows} row(s) are broken (fix them, or pass --skip-bad to import the good rows)",
+        f"{broken} of {report.rows} row(s) are broken (fix them, or pass --skip-bad to import the good rows)",
     )
     raise typer.Exit(1)
 
