@@ -121,3 +121,18 @@ def test_transferred_points_keep_their_expiry_and_the_rules_say_so() -> None:
         rules("autoservice_case1", "en"),
         "Only spendable points can be given; given points keep the expiry date they were earned with.",
     )
+
+
+def test_the_contacts_spending_rights_are_stated() -> None:
+    # services/redemption.py contact_allowance: a contact without the right pays nothing with points, one with a
+    # monthly limit pays at most that much a calendar month — a term of every program the rules left out
+    contains(
+        rules("textile", "ru"),
+        "Для контактных лиц участника может быть установлено, вправе ли они оплачивать заказы баллами и на какую "
+        "сумму в календарный месяц; заказ, оформленный контактным лицом, оплачивается баллами в этих пределах.",
+    )
+    contains(
+        rules("textile", "en"),
+        "A member's contact persons may be given or denied the right to pay for orders with points, and a limit per "
+        "calendar month; an order a contact person places is paid with points within those limits.",
+    )

@@ -57,6 +57,14 @@ def spending_section(d: Doc) -> Section:
             "Promotional lines cannot be paid with points and do not count towards the caps.",
         )
     )
+    clauses.append(  # services/redemption.py contact_allowance
+        w.say(
+            "Для контактных лиц участника может быть установлено, вправе ли они оплачивать заказы баллами и на какую "
+            "сумму в календарный месяц; заказ, оформленный контактным лицом, оплачивается баллами в этих пределах.",
+            "A member's contact persons may be given or denied the right to pay for orders with points, and a limit "
+            "per calendar month; an order a contact person places is paid with points within those limits.",
+        )
+    )
     if several:
         names = [w.kind_name(kind) for kind in program.kind_order]
         first, rest = names[0], names[1:]
