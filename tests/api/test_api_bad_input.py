@@ -76,17 +76,31 @@ def test_the_nul_character_in_a_path_or_a_query_is_refused(client: TestClient, u
     [
         ("/v1/accounts", {"code": "G2", "name": "Автопарк", "region": "Р" * 101}, "region"),
         ("/v1/accounts", {"code": "G2", "name": "Автопарк", "manager": "М" * 201}, "manager"),
-        ("/v1/accounts/G1/contacts", {"code": "p1", "name": "Иван", "phone": "1" * 41}, "contact.phone"),
-        ("/v1/accounts/G1/contacts", {"code": "p1", "name": "Иван", "role": "r" * 101}, "contact.role"),
+        ("/v1/accounts", {"code": "G2", "name": "Автопарк", "tags": ["t" * 101]}, "tags.0"),
+        ("/v1/accounts/G1/contacts", {"code": "p1", "name": "Иван", "phone": "1" * 41}, "phone"),
+        ("/v1/accounts/G1/contacts", {"code": "p1", "name": "Иван", "role": "r" * 101}, "role"),
+        (
+            "/v1/accounts",
+            {"code": "G2", "name": "A", "contacts": [{"code": "p", "name": "И", "email": "a@b.ru" * 40}]},
+            "contacts.0.email",
+        ),
     ],
-    ids=["region", "manager", "phone", "role"],
+    ids=["region", "manager", "tag", "phone", "role", "email"],
 )
 def test_text_longer_than_its_column_is_refused_with_its_field(
     client: TestClient, db: Database, path: str, body: dict[str, Any], field: str
 ) -> None:
     before = written(db)
-    assert_error(client.post(path, json=body), 422, "text_too_long", field)
+    response = assert_error(client.post(path, json=body), 422, "invalid_request", field)
+    assert "at most" in response["message"]
     assert written(db) == before
+
+
+def test_the_openapi_description_states_the_lengths_the_columns_hold(client: TestClient) -> None:
+    schemas = client.get("/openapi.json").json()["components"]["schemas"]
+    account, contact = schemas["AccountCreate"]["properties"], schemas["ContactCreate"]["properties"]
+    assert account["region"]["anyOf"][0]["maxLength"] == 100
+    assert contact["phone"]["anyOf"][0]["maxLength"] == 40
 
 
 @pytest.mark.parametrize(

@@ -111,10 +111,10 @@ def request_digest(body: BaseModel) -> str:
 class ContactCreate(RequestModel):
     code: Code
     name: str = Field(min_length=1, max_length=200)
-    role: str | None = None
+    role: str | None = Field(None, max_length=100)
     birthday: date | None = None
-    email: str | None = None
-    phone: str | None = None
+    email: str | None = Field(None, max_length=200)
+    phone: str | None = Field(None, max_length=40)
     can_spend: bool = Field(True, description="may this person pay with the company's points")
     monthly_spend_limit: Amount | None = Field(None, description="money this person may pay with points a month")
 
@@ -135,10 +135,10 @@ class AccountCreate(RequestModel):
     code: Code
     name: str = Field(min_length=1, max_length=300, examples=["Салон «Уют»"])
     inn: str | None = Field(None, description="ИНН: 10 digits (company) or 12 (entrepreneur)", examples=["7707083893"])
-    region: str | None = None
-    industry: str | None = None
-    manager: str | None = None
-    tags: list[str] = Field(default_factory=list)
+    region: str | None = Field(None, max_length=100)
+    industry: str | None = Field(None, max_length=100)
+    manager: str | None = Field(None, max_length=200)
+    tags: list[Annotated[str, Field(max_length=100)]] = Field(default_factory=list)
     contacts: list[ContactCreate] = Field(default_factory=list)
     program: Code | None = Field(None, description="the program's code; may be left out when only one is loaded")
     language: Literal["ru", "en"] = Field("ru", description="of the messages the company receives")
