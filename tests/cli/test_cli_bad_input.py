@@ -122,3 +122,14 @@ def test_the_summary_counts_broken_rows_not_messages(db: Database, tmp_path: Pat
     result = refused(cli("import", "orders", write(tmp_path / "o.csv", text), "--db", db.url))
     assert "order 'O-1' is left out" in result.stderr
     assert "nothing imported: 1 of 1 row(s) are broken" in result.stderr
+
+
+def test_a_column_named_twice_in_the_header_is_refused(db: Database, tmp_path: Path) -> None:
+    # csv.DictReader keeps the last of two same-named columns: the first one's values were silently dropped
+    ok(cli("program", "load", PROGRAM, "--db", db.url))
+    ok(cli("import", "accounts", write(tmp_path / "a.csv", "code,name\nS1,Салон\n"), "--db", db.url))
+    text = f"account,order_id,occurred_at,total,total\nS1,O-1,{month_start().isoformat()},1000.00,2000.00\n"
+    result = refused(cli("import", "orders", write(tmp_path / "o.csv", text), "--db", db.url))
+    assert "line 1: column(s) total given twice" in result.stderr
+    with db.unit_of_work() as s:
+        assert s.scalars(select(OrderRow.order_ref)).all() == []

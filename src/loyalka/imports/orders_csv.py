@@ -88,6 +88,11 @@ def _rows(
                 code="missing_columns",
                 field="header",
             )
+        twice = sorted({c for c in header if header.count(c) > 1})
+        if twice:
+            raise InvalidInput(
+                f"{path}: line 1: column(s) {', '.join(twice)} given twice", code="duplicate_columns", field="header"
+            )
         unknown = [c for c in header if c not in (*required, *optional)]
         if unknown:
             raise InvalidInput(
