@@ -133,3 +133,11 @@ def test_a_column_named_twice_in_the_header_is_refused(db: Database, tmp_path: P
     assert "line 1: column(s) total given twice" in result.stderr
     with db.unit_of_work() as s:
         assert s.scalars(select(OrderRow.order_ref)).all() == []
+
+
+def test_a_stock_beyond_what_its_column_holds_is_refused(db: Database, tmp_path: Path) -> None:
+    ok(cli("program", "load", PROGRAM.with_name("wholesale_tiers.yaml"), "--db", db.url))
+    result = refused(cli("rewards", "stock", "certificate-5000", "99999999999", "--db", db.url))
+    assert "error (invalid_stock) [stock]: stock must be 0 to 1000000000" in result.stderr
+    shown = ok(cli("rewards", "stock", "certificate-5000", "--db", db.url))
+    assert '"stock": 50' in shown.stdout

@@ -389,3 +389,13 @@ def test_a_volume_bonus_may_deduct_only_rules_of_its_own_kind() -> None:
     assert issue.path == "volume_bonuses.0.net_of_rules.0"
     assert issue.line == line_of(bad, "net_of_rules:")
     assert "'bonus'" in issue.message and "'extra'" in issue.message
+
+
+def test_a_rewards_stock_beyond_what_its_column_holds_is_refused() -> None:
+    reward = (
+        "\nrewards:\n  - id: mug\n    name: {ru: Кружка, en: Mug}\n    type: gift\n"
+        '    price: {kind: bonus, points: "10"}\n    stock: 99999999999\n'
+    )
+    issue = only_issue(TEXT + reward)
+    assert issue.path == "rewards.0.stock"
+    assert issue.line == line_of(TEXT + reward, "stock: 9")

@@ -8,6 +8,8 @@ from pydantic import Field, model_validator
 
 from loyalka.program.types import Ident, Minor, Strict, Text
 
+MAX_STOCK = 1_000_000_000  # a reward's stock is an INTEGER column
+
 
 class StampRule(Strict):
     """Which purchases earn a stamp (one per qualifying order)."""
@@ -64,6 +66,6 @@ class Reward(Strict):
     name: Text
     type: Literal["gift", "certificate", "service_discount", "free_delivery"]
     price: Price
-    stock: int | None = Field(default=None, ge=0)  # the starting stock; None: unlimited
+    stock: int | None = Field(default=None, ge=0, le=MAX_STOCK)  # the starting stock; None: unlimited
     tiers: list[str] | None = None  # available to members of these tiers only (default: every member)
     description: Text | None = None

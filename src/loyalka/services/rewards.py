@@ -26,7 +26,7 @@ from loyalka.domain.accounts import validate_code
 from loyalka.engine.rewards import Member, find_reward, out_of_stock, price_minor, refusal
 from loyalka.errors import Conflict, InvalidInput, RuleViolation
 from loyalka.ledger.book import Book, EntryType
-from loyalka.program.catalog import Reward
+from loyalka.program.catalog import MAX_STOCK, Reward
 from loyalka.program.models import Program
 from loyalka.services.accounts import get_account, get_contact
 from loyalka.services.fulfilment import CATALOG, new_order, reward_event_id, utc_iso
@@ -235,8 +235,10 @@ def set_stock(
     program: str | None = None,
 ) -> dict[str, Any]:
     """Set what is left of a reward (None: unlimited); written to the reward's history with who did it."""
-    if stock is not None and stock < 0:
-        raise InvalidInput(f"stock must be 0 or more (or unlimited), got {stock}", code="invalid_stock", field="stock")
+    if stock is not None and not 0 <= stock <= MAX_STOCK:
+        raise InvalidInput(
+            f"stock must be 0 to {MAX_STOCK} (or unlimited), got {stock}", code="invalid_stock", field="stock"
+        )
     if not actor.strip():
         raise InvalidInput("say who sets the stock", code="missing_actor", field="by")
     program_id = program_by_code(session, program).id
