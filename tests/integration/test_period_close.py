@@ -173,6 +173,24 @@ def test_earning_2000_bonus_rubles_in_a_month_gives_free_delivery_and_payment_te
     assert describe(db, moscow(2026, 12, 1), "BIG")["benefits"] == []  # valid for November only
 
 
+def test_a_benefit_threshold_counts_whole_points_of_a_kind_without_decimals(db: Database) -> None:
+    # the same program counted in whole bonus rubles: "2000.00" is 2,000 points, not 200,000
+    text = (EXAMPLES / "textile.yaml").read_text(encoding="utf-8").replace("decimals: 2", "decimals: 0")
+    with db.unit_of_work() as s:
+        load_program(s, text, now=JOINED)
+        for code in ("BIG", "JUST-UNDER"):
+            create_account(s, AccountIn(code=code, name=f"Салон {code}", region="Москва"), now=JOINED)
+    post(
+        db,
+        ("BIG", "B-1", moscow(2026, 10, 5), 2_000_000),  # 20,000 RUB -> 2,000 points
+        ("JUST-UNDER", "J-1", moscow(2026, 10, 6), 1_999_000),  # 19,990 RUB -> 1,999 points
+    )
+    october = close(db, "2026-10", moscow(2026, 11, 1, 1))
+    assert october["benefits"] == {"free_delivery": 1, "special_payment_terms": 1}
+    assert len(describe(db, moscow(2026, 11, 5), "BIG")["benefits"]) == 2
+    assert describe(db, moscow(2026, 11, 5), "JUST-UNDER")["benefits"] == []
+
+
 def test_a_return_before_the_close_can_cost_the_benefit(db: Database) -> None:
     setup_textile(db)
     post(db, ("SALON-1", "O-1", moscow(2026, 10, 5), 2_000_000))

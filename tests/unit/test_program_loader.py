@@ -324,3 +324,78 @@ def test_a_point_kind_listed_twice_in_kind_order_is_refused() -> None:
     issue = only_issue(bad)
     assert issue.path == "spending.kind_order.1"
     assert issue.line == line_of(bad, "kind_order:")
+
+
+def test_a_benefit_over_another_period_than_the_month_is_refused() -> None:
+    # benefits are granted at a month's close only: a quarter's would be published and never granted
+    bad = edited(
+        '    qualify: {period: month, min_points_earned: "2000.00"}\n    valid_for: next_period\n  - id: special',
+        '    qualify: {period: quarter, min_points_earned: "2000.00"}\n    valid_for: next_period\n  - id: special',
+    )
+    issue = only_issue(bad)
+    assert issue.path == "benefits.0.qualify.period"
+    assert issue.line == line_of(bad, "period: quarter")
+
+
+def test_kind_order_must_list_every_point_kind() -> None:
+    # a kind left out of kind_order could never pay for an order, although its points are spendable
+    extra = '  extra:\n    name: {ru: "Доп", en: "Extra"}\n\nearning:'
+    bad = edited("  hold_ttl_s: 900", "  hold_ttl_s: 900\n  kind_order: [bonus]", edited("\nearning:", extra))
+    issue = only_issue(bad)
+    assert issue.path == "spending.kind_order"
+    assert issue.line == line_of(bad, "kind_order:")
+    assert "'extra'" in issue.message
+
+
+def test_a_directory_is_an_invalid_program_not_a_crash(tmp_path: Path) -> None:
+    with pytest.raises(InvalidProgram) as info:
+        load_program_file(tmp_path)
+    assert "cannot be read" in info.value.issues[0].message
+
+
+@pytest.mark.parametrize(
+    ("condition", "unknown"),
+    [
+        ('"order.totl > 100"', "order.totl"),  # a typo: every order would fail to post
+        ('"account.region == \\"Москва\\" && order.totl > 100"', "order.totl"),  # hidden behind a false operand
+        ('"payment.days_early >= 0"', "payment"),  # a payment's field in an order rule
+    ],
+    ids=["typo", "short-circuited", "other-event"],
+)
+def test_a_rule_condition_naming_a_field_its_event_lacks_is_refused(condition: str, unknown: str) -> None:
+    bad = edited("    event: order\n", f"    event: order\n    when: {condition}\n")
+    issue = only_issue(bad)
+    assert issue.path == "earning.0.when"
+    assert issue.line == line_of(bad, "when:")
+    assert unknown in issue.message and "order.total" in issue.message  # what it may use
+
+
+def test_a_condition_that_fails_on_a_sample_order_is_refused() -> None:
+    bad = edited("    event: order\n", '    event: order\n    when: "order.total / 0 > 1"\n')
+    issue = only_issue(bad)
+    assert issue.path == "earning.0.when"
+    assert "cannot be evaluated" in issue.message
+
+
+def test_a_volume_bonus_may_deduct_only_rules_of_its_own_kind() -> None:
+    # the deduction subtracts the rules' points from the bonus's: another kind's are other units
+    volume = (
+        '\nvolume_bonuses:\n  - id: quarter\n    kind: extra\n    brackets: [{from: "1000.00", percent: "1%"}]\n'
+        "    net_of_rules: [monthly-orders]\n"
+    )
+    extra = '  extra:\n    name: {ru: "Доп", en: "Extra"}\n    decimals: 0\n\nearning:'
+    bad = edited("\nearning:", extra) + volume
+    issue = only_issue(bad)
+    assert issue.path == "volume_bonuses.0.net_of_rules.0"
+    assert issue.line == line_of(bad, "net_of_rules:")
+    assert "'bonus'" in issue.message and "'extra'" in issue.message
+
+
+def test_a_rewards_stock_beyond_what_its_column_holds_is_refused() -> None:
+    reward = (
+        "\nrewards:\n  - id: mug\n    name: {ru: Кружка, en: Mug}\n    type: gift\n"
+        '    price: {kind: bonus, points: "10"}\n    stock: 99999999999\n'
+    )
+    issue = only_issue(TEXT + reward)
+    assert issue.path == "rewards.0.stock"
+    assert issue.line == line_of(TEXT + reward, "stock: 9")

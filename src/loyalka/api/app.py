@@ -7,7 +7,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import OperationalError
@@ -16,7 +16,7 @@ from starlette.exceptions import HTTPException
 from loyalka import __version__
 from loyalka.api import b2b_routes, catalog_routes, preview_routes
 from loyalka.api.audit_routes import router as audit_router
-from loyalka.api.deps import Context
+from loyalka.api.deps import Context, refuse_nul
 from loyalka.api.endpoints import health_router, router
 from loyalka.api.engagement_routes import router as engagement_router
 from loyalka.api.exchange_routes import router as exchange_router
@@ -55,12 +55,23 @@ TAGS = [
 
 _HTTP_CODES = {401: "unauthorized", 404: "not_found", 405: "method_not_allowed", 415: "unsupported_media_type"}
 _LOCATIONS = ("body", "query", "path", "header", "cookie")
-_OWN_MESSAGES = ("invalid_amount", "negative_amount", "invalid_code")  # raised by schemas.py; they name the field
+_OWN_MESSAGES = (
+    "invalid_amount",
+    "negative_amount",
+    "invalid_code",
+    "invalid_datetime",
+)  # schemas.py: they name the field
 
 
 def create_app(database: Database, *, clock: Callable[[], datetime] = utcnow, api_key: str | None = None) -> FastAPI:
     """The API over ``database``; ``clock`` is every service's ``now``; an ``api_key`` closes the /v1 routes."""
-    app = FastAPI(title="Loyalka API", version=__version__, description=DESCRIPTION, openapi_tags=TAGS)
+    app = FastAPI(
+        title="Loyalka API",
+        version=__version__,
+        description=DESCRIPTION,
+        openapi_tags=TAGS,
+        dependencies=[Depends(refuse_nul)],
+    )
     app.state.context = Context(database, clock, api_key or None)
     app.include_router(health_router)
     app.include_router(router)

@@ -14,7 +14,7 @@ from loyalka.api.audit_schemas import (
     AdjustmentsOut,
     AuditOut,
 )
-from loyalka.api.deps import Ctx, require_api_key
+from loyalka.api.deps import MAX_ID, Ctx, require_api_key
 from loyalka.api.schemas import error_responses
 from loyalka.services.adjustments import (
     AdjustmentOutcome,
@@ -31,7 +31,7 @@ router = APIRouter(
     responses=error_responses(401, 404, 409, 422, 503),
     tags=["adjustments"],
 )
-AdjustmentId = Annotated[int, Path(ge=1, description="the adjustment's id")]
+AdjustmentId = Annotated[int, Path(ge=1, le=MAX_ID, description="the adjustment's id")]
 
 
 def _answer(outcome: AdjustmentOutcome, response: Response | None = None) -> dict[str, Any]:
@@ -100,7 +100,7 @@ def get_adjustments(
 def get_audit(
     context: Ctx,
     account: Annotated[str | None, Query(description="one account's code")] = None,
-    after: Annotated[int, Query(ge=0, description="the last id of the previous page")] = 0,
+    after: Annotated[int, Query(ge=0, le=MAX_ID, description="the last id of the previous page")] = 0,
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 200,
 ) -> dict[str, Any]:
     """Who did what, when, to which account, oldest first. The log is append-only: nothing in it can change."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Response, status
+from fastapi import APIRouter, Depends, Path, Query, Response, status
 
 from loyalka.api.catalog_schemas import (
     CatalogOut,
@@ -16,7 +16,7 @@ from loyalka.api.catalog_schemas import (
     RewardOrderOut,
     StampCardsOut,
 )
-from loyalka.api.deps import Ctx, require_api_key
+from loyalka.api.deps import MAX_ID, Ctx, require_api_key
 from loyalka.api.schemas import error_responses
 from loyalka.services import fulfilment, rewards, stamps
 
@@ -26,6 +26,7 @@ router = APIRouter(
     responses=error_responses(401, 404, 409, 422, 503),
 )
 ProgramQuery = Annotated[str | None, Query(description="the program's code; may be left out when only one is loaded")]
+RewardOrderId = Annotated[int, Path(ge=1, le=MAX_ID, description="the reward order's id")]
 REPLAY = {200: {"description": "A replay of a request seen before: the first answer, nothing changed."}}
 
 
@@ -118,7 +119,7 @@ def post_redeem(reward: str, body: RedeemCreate, response: Response, context: Ct
     response_model=RewardOrderOut,
     tags=["rewards"],
 )
-def post_fulfil(order_id: int, context: Ctx, body: ResolveRequest | None = None) -> dict[str, Any]:
+def post_fulfil(order_id: RewardOrderId, context: Ctx, body: ResolveRequest | None = None) -> dict[str, Any]:
     """`new` -> `fulfilled` (fulfilling it again changes nothing; a cancelled order: 409 `reward_order_resolved`)."""
     with context.database.unit_of_work() as session:
         order = fulfilment.fulfil_order(session, order_id, at=context.clock(), note=body.note if body else None)
@@ -128,7 +129,7 @@ def post_fulfil(order_id: int, context: Ctx, body: ResolveRequest | None = None)
 @router.post(
     "/reward-orders/{order_id}/cancel", summary="Cancel a reward order", response_model=RewardOrderOut, tags=["rewards"]
 )
-def post_cancel(order_id: int, context: Ctx, body: ResolveRequest | None = None) -> dict[str, Any]:
+def post_cancel(order_id: RewardOrderId, context: Ctx, body: ResolveRequest | None = None) -> dict[str, Any]:
     """`new` -> `cancelled`: the points go back to their lots, the item to stock, a gift's stamps to the card
     (a fulfilled order: 409 `reward_order_resolved`)."""
     with context.database.unit_of_work() as session:

@@ -11,8 +11,10 @@ from typing import Annotated
 from fastapi import Depends, Request, Security
 from fastapi.security import APIKeyHeader
 
-from loyalka.errors import LoyaltyError
+from loyalka.errors import InvalidInput, LoyaltyError
 from loyalka.storage.database import Database
+
+MAX_ID = 2**63 - 1  # the largest id a BIGINT column holds: a larger one in a path or a query is a 422
 
 
 class Unauthorized(LoyaltyError):
@@ -37,6 +39,17 @@ Ctx = Annotated[Context, Depends(get_context)]
 _api_key_header = APIKeyHeader(
     name="X-API-Key", auto_error=False, description="Required on every /v1 route when the server has an API key."
 )
+
+
+def refuse_nul(request: Request) -> None:
+    """The NUL character in a path or a query is refused before any lookup (PostgreSQL cannot compare with it);
+    bodies are checked by their models (``schemas.RequestModel``)."""
+    if "\x00" in request.url.path or any("\x00" in k + v for k, v in request.query_params.multi_items()):
+        raise InvalidInput(
+            "the URL contains the NUL character (%00), which no code, id or filter holds",
+            code="invalid_text",
+            field="url",
+        )
 
 
 def require_api_key(context: Ctx, key: Annotated[str | None, Security(_api_key_header)]) -> None:

@@ -126,10 +126,12 @@ def get_account_messages(
 
 
 def _aware(value: datetime) -> datetime:
+    from loyalka.domain.events import in_range
     from loyalka.errors import InvalidInput
 
     if value.tzinfo is None:
         raise InvalidInput(
             "at has no time zone offset; write it like 2026-04-01T10:00:00+03:00", code="invalid_datetime", field="at"
         )
+    in_range(value, "at")
     return value

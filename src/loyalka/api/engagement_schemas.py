@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, Field
 
-from loyalka.api.schemas import Instant
+from loyalka.api.schemas import Instant, RequestModel
 
 
 class TriggerOut(BaseModel):
@@ -59,9 +59,7 @@ class SegmentMembersOut(BaseModel):
     members: list[MemberOut]
 
 
-class CampaignRunIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class CampaignRunIn(RequestModel):
     at: AwareDatetime | None = Field(None, description="the moment of the run (default: now; never in the future)")
     program: str | None = Field(None, description="the program's code (needed when several are loaded)")
     run_by: str = Field("api", min_length=1, max_length=100, description="who runs it, recorded with the run")

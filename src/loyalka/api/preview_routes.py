@@ -27,12 +27,14 @@ class PreviewOut(BaseModel):
     pays_with_points: str = Field(description="what the preview pays with points (pay_with_points)")
     reason: str | None = Field(description="why points may pay nothing, when they may not")
     earns: list[EarnedOut]
+    notes: list[str] = Field(description="as an order's: the upgrade it would make, or why it would earn nothing")
 
 
 @router.post("/orders/preview", summary="Preview what an order would bring", response_model=PreviewOut, tags=["events"])
 def post_preview(body: PreviewRequest, context: Ctx) -> dict[str, Any]:
     """The points an order would earn, when they become spendable and expire, and how much of it points may
-    pay now. Nothing is recorded."""
+    pay now — at the tier the order would lift the account to, and nothing while an overdue invoice blocks
+    earning, as the order itself. Nothing is recorded."""
     with context.database.unit_of_work() as session:
         return preview_order(
             session,

@@ -27,12 +27,13 @@ from pydantic import (
     PlainSerializer,
     ValidationInfo,
     WithJsonSchema,
+    field_validator,
 )
 from pydantic_core import PydanticCustomError
 
 from loyalka.api.tiers_schemas import TierCloseOut, TierOut
 from loyalka.domain.accounts import AccountIn, ContactIn, validate_code
-from loyalka.domain.events import OrderIn, OrderLine, ReturnIn, ReturnLine
+from loyalka.domain.events import OrderIn, OrderLine, ReturnIn, ReturnLine, in_range
 from loyalka.domain.money import format_minor, format_points, parse_minor
 from loyalka.engine.redemption import Quote
 from loyalka.errors import InvalidInput
@@ -84,6 +85,21 @@ Instant = Annotated[AwareDatetime, AfterValidator(_utc)]
 class RequestModel(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
+    @field_validator("*", mode="after")
+    @classmethod
+    def _storable(cls, value: Any, info: ValidationInfo) -> Any:
+        """Text without the NUL character (PostgreSQL cannot store it) and instants from 1900 to 2999 (further
+        ones overflow on their way to UTC), in every field of every request, lists included."""
+        for item in value if isinstance(value, list | tuple) else (value,):
+            if isinstance(item, str) and "\x00" in item:
+                raise PydanticCustomError("invalid_text", "text must not contain the NUL character (\\u0000)")
+            if isinstance(item, datetime) and item.tzinfo is not None:
+                try:
+                    in_range(item, info.field_name or "at")
+                except InvalidInput as exc:
+                    raise PydanticCustomError(exc.code, exc.message) from exc
+        return value
+
 
 def request_digest(body: BaseModel) -> str:
     """sha256 of the canonical JSON of a validated request: stored with an idempotency key."""
@@ -95,10 +111,10 @@ def request_digest(body: BaseModel) -> str:
 class ContactCreate(RequestModel):
     code: Code
     name: str = Field(min_length=1, max_length=200)
-    role: str | None = None
+    role: str | None = Field(None, max_length=100)
     birthday: date | None = None
-    email: str | None = None
-    phone: str | None = None
+    email: str | None = Field(None, max_length=200)
+    phone: str | None = Field(None, max_length=40)
     can_spend: bool = Field(True, description="may this person pay with the company's points")
     monthly_spend_limit: Amount | None = Field(None, description="money this person may pay with points a month")
 
@@ -119,10 +135,10 @@ class AccountCreate(RequestModel):
     code: Code
     name: str = Field(min_length=1, max_length=300, examples=["Салон «Уют»"])
     inn: str | None = Field(None, description="ИНН: 10 digits (company) or 12 (entrepreneur)", examples=["7707083893"])
-    region: str | None = None
-    industry: str | None = None
-    manager: str | None = None
-    tags: list[str] = Field(default_factory=list)
+    region: str | None = Field(None, max_length=100)
+    industry: str | None = Field(None, max_length=100)
+    manager: str | None = Field(None, max_length=200)
+    tags: list[Annotated[str, Field(max_length=100)]] = Field(default_factory=list)
     contacts: list[ContactCreate] = Field(default_factory=list)
     program: Code | None = Field(None, description="the program's code; may be left out when only one is loaded")
     language: Literal["ru", "en"] = Field("ru", description="of the messages the company receives")
@@ -260,7 +276,7 @@ class BalanceKindOut(BaseModel):
     kind: str
     name: str
     name_en: str
-    decimals: int = Field(description="decimals of this kind's points: 2 (hundredths) or 0 (whole points)")
+    decimals: int = Field(description="decimals of this kind's points: 2 (hundredths), 1 (tenths) or 0 (whole points)")
     spendable: str
     pending: str = Field(description="earned but not spendable yet")
     debt: str = Field(description="points taken back by a return after they were spent")

@@ -11,7 +11,7 @@ from loyalka.api.schemas import error_responses
 from loyalka.api.tiers_schemas import AccountTierOut
 from loyalka.services.tier_views import tier_card
 
-router = APIRouter(prefix="/v1", dependencies=[Depends(require_api_key)], responses=error_responses(401, 404, 503))
+router = APIRouter(prefix="/v1", dependencies=[Depends(require_api_key)], responses=error_responses(401, 404, 422, 503))
 
 
 @router.get(

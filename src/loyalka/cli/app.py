@@ -33,6 +33,7 @@ from loyalka.cli.common import (
 from loyalka.cli.engagement import register as register_engagement
 from loyalka.cli.exchange import register as register_exchange
 from loyalka.cli.rules import program_rules
+from loyalka.domain.events import in_range
 from loyalka.domain.periods import utcnow
 from loyalka.errors import LoyaltyError
 from loyalka.imports.orders_csv import ImportReport
@@ -145,16 +146,15 @@ def import_accounts_cmd(
 
 
 def _print_report(report: ImportReport, what: str) -> None:
-    for error in report.errors:
+    for error in sorted(report.errors, key=lambda e: e.line):
         err.print(f"{report.path}: {error}", markup=False)
+    broken = len({error.line for error in report.errors})  # a row may have several messages
     if report.committed:
-        console.print(
-            f"{report.imported} {what} imported, {report.replayed} already there, {len(report.errors)} row(s) rejected"
-        )
+        console.print(f"{report.imported} {what} imported, {report.replayed} already there, {broken} row(s) rejected")
         return
     say_error(
         "nothing imported:",
-        f"{len(report.errors)} of {report.rows} row(s) are broken (fix them, or pass --skip-bad to import the good rows)",
+        f"{broken} of {report.rows} row(s) are broken (fix them, or pass --skip-bad to import the good rows)",
     )
     raise typer.Exit(1)
 
@@ -173,6 +173,7 @@ def close_period(
         at = datetime.fromisoformat(now) if now else utcnow()
         if at.tzinfo is None:
             raise ValueError(f"{now!r} has no time zone offset; write it like 2026-11-01T01:00:00+03:00")
+        in_range(at, "now")
         database = open_database(db)
         with database.unit_of_work() as session:
             summary = close_month(session, period, now=at, program=program)

@@ -12,7 +12,7 @@ import typer
 from rich.table import Table
 from typer.core import TyperGroup
 
-from loyalka.cli.common import DbOption, console, fail, open_database
+from loyalka.cli.common import MAX_ID, DbOption, console, fail, open_database
 from loyalka.domain.periods import utcnow
 from loyalka.errors import LoyaltyError
 
@@ -152,7 +152,7 @@ def adjust_request(
 
 @adjust_app.command("approve")
 def adjust_approve(
-    adjustment_id: Annotated[int, typer.Argument(metavar="ID")],
+    adjustment_id: Annotated[int, typer.Argument(metavar="ID", min=1, max=MAX_ID)],
     by: Annotated[str, typer.Option("--by", help="Your staff code.")],
     db: DbOption = None,
 ) -> None:
@@ -169,7 +169,7 @@ def adjust_approve(
 
 @adjust_app.command("reject")
 def adjust_reject(
-    adjustment_id: Annotated[int, typer.Argument(metavar="ID")],
+    adjustment_id: Annotated[int, typer.Argument(metavar="ID", min=1, max=MAX_ID)],
     by: Annotated[str, typer.Option("--by", help="Your staff code.")],
     reason: Annotated[str, typer.Option("--reason", help="Why: a sentence.")],
     db: DbOption = None,
@@ -223,7 +223,7 @@ def adjust_list(
 def audit_list(
     db: DbOption = None,
     account: Annotated[str | None, typer.Option(help="One account's code.")] = None,
-    after: Annotated[int, typer.Option(help="Show lines after this id.")] = 0,
+    after: Annotated[int, typer.Option(help="Show lines after this id.", min=0, max=MAX_ID)] = 0,
     limit: Annotated[int, typer.Option(help="At most this many lines.")] = 200,
     as_json: JsonOption = False,
 ) -> None:

@@ -11,7 +11,7 @@ from typing import Annotated, Any
 import typer
 from sqlalchemy.orm import Session
 
-from loyalka.cli.common import DbOption, console, fail, open_database
+from loyalka.cli.common import MAX_ID, DbOption, console, fail, open_database
 from loyalka.domain.periods import utcnow
 from loyalka.errors import InvalidInput, LoyaltyError
 
@@ -19,6 +19,7 @@ stamps_app = typer.Typer(help="Stamp cards: stamps, gifts of full columns.", no_
 rewards_app = typer.Typer(help="The rewards catalog: redeem, fulfil, cancel, stock.", no_args_is_help=True)
 
 AsJson = Annotated[bool, typer.Option("--json", help="Print JSON.")]
+OrderId = Annotated[int, typer.Argument(metavar="ORDER", min=1, max=MAX_ID, help="The reward order's id.")]
 Program = Annotated[str | None, typer.Option(help="The program's code (when several are loaded).")]
 Key = Annotated[
     str | None, typer.Option(help="Idempotency key: the same key again changes nothing (default: a new one).")
@@ -117,7 +118,9 @@ def rewards_redeem(
 
 @rewards_app.command("fulfil")
 def rewards_fulfil(
-    order: int, note: Annotated[str | None, typer.Option(help="Who handed it over.")] = None, db: DbOption = None
+    order: OrderId,
+    note: Annotated[str | None, typer.Option(help="Who handed it over.")] = None,
+    db: DbOption = None,
 ) -> None:
     """Mark a reward order handed over."""
     from loyalka.services.fulfilment import fulfil_order, order_view
@@ -127,7 +130,9 @@ def rewards_fulfil(
 
 @rewards_app.command("cancel")
 def rewards_cancel(
-    order: int, reason: Annotated[str | None, typer.Option(help="Why it is cancelled.")] = None, db: DbOption = None
+    order: OrderId,
+    reason: Annotated[str | None, typer.Option(help="Why it is cancelled.")] = None,
+    db: DbOption = None,
 ) -> None:
     """Cancel a reward order: points back to their lots, the item back to stock, a gift's stamps to the card."""
     from loyalka.services.fulfilment import cancel_order, order_view

@@ -8,6 +8,8 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.text import Text
+from sqlalchemy import make_url
+from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
 from loyalka.errors import InvalidProgram, LoyaltyError
 from loyalka.storage.database import Database, url_for
@@ -28,6 +30,7 @@ DbOption = Annotated[
 ]
 
 
+MAX_ID = 2**63 - 1  # the largest id a BIGINT column holds
 SkipBad = Annotated[bool, typer.Option(help="Import the good rows even if some rows are broken.")]
 Encoding = Annotated[str, typer.Option(help="The file's encoding, e.g. cp1251 for a 1C export.")]
 
@@ -40,11 +43,26 @@ def close_databases() -> None:
 
 
 def open_database(db: str | None, *, migrate: bool = True) -> Database:
-    database = Database(url_for(db))
-    opened.append(database)
-    if migrate:
-        database.migrate()
+    """The database of ``--db``, migrated; one that cannot be opened (an unknown driver, a server that does not
+    answer, a SQLite file in a missing directory) is an error with exit code 1, not a traceback."""
+    url = url_for(db)
+    try:
+        database = Database(url)
+        opened.append(database)
+        if migrate:
+            database.migrate()
+    except (SQLAlchemyError, OSError) as exc:
+        reason = str(getattr(exc, "orig", None) or exc).splitlines()[0]
+        say_error("error (database_unavailable) [db]:", f"cannot open the database {_hidden(url)}: {reason}")
+        raise typer.Exit(1) from exc
     return database
+
+
+def _hidden(url: str) -> str:
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return url
 
 
 def shown(database: Database) -> str:

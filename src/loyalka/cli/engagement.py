@@ -15,6 +15,7 @@ import typer
 from rich.table import Table
 
 from loyalka.cli.common import DbOption, console, err, fail, open_database, say_error
+from loyalka.domain.events import in_range
 from loyalka.domain.periods import utcnow
 from loyalka.errors import InvalidInput, LoyaltyError
 
@@ -55,6 +56,7 @@ def _instant(text: str | None, option: str) -> datetime:
             code="invalid_datetime",
             field=option.lstrip("-"),
         )
+    in_range(value, option.lstrip("-"))
     return value
 
 

@@ -13,6 +13,7 @@ from rich.table import Table
 from rich.text import Text
 
 from loyalka.cli.common import DbOption, console, fail, open_database, say_error
+from loyalka.domain.events import in_range
 from loyalka.domain.periods import utcnow
 from loyalka.errors import LoyaltyError
 
@@ -78,6 +79,10 @@ def _instant(text: str | None) -> datetime:
     if at.tzinfo is None:
         say_error("error (invalid_datetime) [now]:", f"--now: {text!r} has no time zone offset")
         raise typer.Exit(1)
+    try:
+        in_range(at, "now")
+    except LoyaltyError as exc:
+        fail(exc)
     return at
 
 

@@ -13,7 +13,23 @@ _CODE = re.compile(r"^[A-Za-z0-9А-Яа-яЁё_.:#\-/]{1,64}$")
 _REFERRAL = re.compile(r"^[A-Za-z0-9\s\-]{1,32}$")  # the shape; services.referrals checks the code itself
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 STATUSES = ("active", "left", "blocked")
+# free-text fields and the length of their columns (storage/tables.py)
+ACCOUNT_TEXT = {"name": 300, "region": 100, "industry": 100, "manager": 200}
+CONTACT_TEXT = {"name": 200, "role": 100, "email": 200, "phone": 40}
 LANGUAGES = ("ru", "en")
+
+
+def check_text(value: str | None, *, field: str, most: int) -> None:
+    """Free text the database stores in a column of ``most`` characters (PostgreSQL refuses longer text and the
+    NUL character, SQLite would keep them): refused here, with the field, before anything is written."""
+    if value is None:
+        return
+    if "\x00" in value:
+        raise InvalidInput(f"{field} contains the NUL character (\\u0000)", code="invalid_text", field=field)
+    if len(value) > most:
+        raise InvalidInput(
+            f"{field} is {len(value)} characters long; at most {most}", code="text_too_long", field=field
+        )
 
 
 def validate_code(value: str, *, field: str) -> str:
@@ -40,6 +56,8 @@ class ContactIn:
         validate_code(self.code, field="contact.code")
         if not self.name.strip():
             raise InvalidInput("a contact needs a name", code="missing_name", field="contact.name")
+        for name, most in CONTACT_TEXT.items():
+            check_text(getattr(self, name), field=f"contact.{name}", most=most)
         if self.email is not None and not _EMAIL.match(self.email):
             raise InvalidInput(f"{self.email!r} is not an e-mail address", code="invalid_email", field="contact.email")
         if self.monthly_spend_limit_minor is not None and self.monthly_spend_limit_minor < 0:
@@ -72,6 +90,10 @@ class AccountIn:
             )
         if not self.name.strip():
             raise InvalidInput("a company needs a name", code="missing_name", field="name")
+        for name, most in ACCOUNT_TEXT.items():
+            check_text(getattr(self, name), field=name, most=most)
+        for tag in self.tags:
+            check_text(tag, field="tags", most=100)
         if self.inn is not None:
             validate_inn(self.inn)
         if self.language not in LANGUAGES:

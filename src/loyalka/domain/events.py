@@ -5,14 +5,21 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass, fields, is_dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 from loyalka.domain.accounts import validate_code
+from loyalka.domain.money import MAX_MINOR, format_minor
 from loyalka.errors import InvalidInput
 
 MAX_LINES = 2000
 WHOLE_ORDER = "*"  # the sku of the one line an order sent as a total only stands for
+
+
+# the instants an event may carry: wide enough for any history a seller imports, narrow enough that every
+# conversion between zones (and a period around it) stays within what a datetime can hold
+EARLIEST = datetime(1900, 1, 1, tzinfo=UTC)
+LATEST = datetime(3000, 1, 1, tzinfo=UTC)
 
 
 def aware(value: datetime, field: str) -> datetime:
@@ -22,6 +29,7 @@ def aware(value: datetime, field: str) -> datetime:
         raise InvalidInput(
             f"{field} needs a time zone (e.g. 2026-10-05T12:00:00+03:00)", code="naive_datetime", field=field
         )
+    in_range(value, field)
     return value
 
 
@@ -34,6 +42,20 @@ def within_calendar(value: date, field: str) -> None:
         raise InvalidInput(
             f"{field} {value.isoformat()} is too far ahead; dates up to {LAST_DATE.isoformat()} are accepted",
             code="invalid_date",
+            field=field,
+        )
+
+
+def in_range(value: datetime, field: str) -> None:
+    """Refuse an instant before 1900 or from 3000 on (``0001-01-01T00:00:00+05:00`` is not even one in UTC)."""
+    try:
+        inside = EARLIEST <= value.astimezone(UTC) < LATEST
+    except OverflowError:
+        inside = False
+    if not inside:
+        raise InvalidInput(
+            f"{field} {value.isoformat()} is out of range: give a date-time from 1900 to 2999",
+            code="invalid_datetime",
             field=field,
         )
 
@@ -105,6 +127,12 @@ def check_lines(lines: tuple[OrderLine, ...], total_minor: int, what: str = "ord
     if not lines:
         return total_minor
     summed = sum(line.amount_minor for line in lines)
+    if summed > MAX_MINOR:
+        raise InvalidInput(
+            f"the {what}'s lines add up to {format_minor(summed)}, more than an amount may be ({format_minor(MAX_MINOR)})",
+            code="invalid_amount",
+            field="lines",
+        )
     if total_minor and total_minor != summed:
         raise InvalidInput(
             f"the {what} total {total_minor / 100:.2f} differs from the sum of its lines {summed / 100:.2f}",

@@ -9,6 +9,7 @@ from decimal import ROUND_DOWN, ROUND_HALF_EVEN, ROUND_HALF_UP, ROUND_UP, Decima
 from loyalka.errors import InvalidInput
 
 _AMOUNT = re.compile(r"^-?\d{1,15}(\.\d{1,2})?$")
+MAX_MINOR = 10**17 - 1  # 999,999,999,999,999.99: the largest amount, and the largest sum an order may reach
 
 ROUNDING_MODES = {
     "down": ROUND_DOWN,
@@ -40,7 +41,9 @@ def parse_minor(value: object, *, field: str = "amount", allow_negative: bool = 
         raise InvalidInput(f"{field} must be an amount, got {type(value).__name__}", code="invalid_amount", field=field)
     if not _AMOUNT.match(text):
         raise InvalidInput(
-            f"{field} {value!r} is not an amount with at most two decimals", code="invalid_amount", field=field
+            f"{field} {value!r} is not an amount: at most 15 digits before the point and 2 after",
+            code="invalid_amount",
+            field=field,
         )
     minor = int((Decimal(text) * 100).to_integral_value())
     if minor < 0 and not allow_negative:

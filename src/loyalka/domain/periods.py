@@ -87,7 +87,7 @@ def period_of(instant: datetime, unit: str, tz: str) -> Period:
 def parse_month(text: str, tz: str) -> Period:
     """ "2026-10" -> the month period of October 2026 in zone ``tz``."""
     match = _MONTH_KEY.match(text.strip())
-    if not match or not 1 <= int(match.group(2)) <= 12:
+    if not match or not 1 <= int(match.group(2)) <= 12 or not 1900 <= int(match.group(1)) <= 2999:
         raise InvalidInput(
             f"{text!r} is not a month; write it as YYYY-MM, e.g. 2026-10", code="invalid_period", field="period"
         )

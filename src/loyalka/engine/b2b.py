@@ -77,6 +77,11 @@ def payment_facts(amount_minor: int, paid_on: date, invoice: InvoiceState) -> di
     }
 
 
+def activity_facts(activity_type: str, contact_id: int | None) -> dict[str, object]:
+    """What an activity rule's ``when`` sees as ``activity``."""
+    return {"type": activity_type, "contact_id": contact_id or 0}
+
+
 @dataclass(frozen=True, slots=True)
 class EventEarning:
     accruals: list[Accrual]
@@ -147,6 +152,7 @@ def volume_award(program: Program, bonus: VolumeBonus, net_minor: int, earned_by
 
 __all__ = [
     "EventEarning",
+    "activity_facts",
     "InvoiceState",
     "VolumeAward",
     "earn_for_event",

@@ -43,14 +43,22 @@ def benefits_earned(program: Program, members: list[MemberMonth], leaving: set[i
     """Benefit id -> accounts that qualified in the month (members leaving the program get none)."""
     result: dict[str, list[int]] = {}
     for benefit in program.benefits:
-        if benefit.qualify.period != "month":
-            continue
         result[benefit.id] = [
             m.account_id
             for m in members
-            if m.account_id not in leaving and sum(m.earned_minor.values()) >= benefit.qualify.min_points_earned
+            if m.account_id not in leaving and _as_written(program, m.earned_minor) >= benefit.qualify.min_points_earned
         ]
     return result
+
+
+def _as_written(program: Program, earned_minor: dict[str, int]) -> int:
+    """Points of every kind, in the file's notation (hundredths): what a threshold such as "2000.00" counts,
+    whatever the kinds' decimals (2,000 whole points are 200000, like 2,000.00 points)."""
+    total = 0
+    for name, minor in earned_minor.items():
+        kind = program.point_kinds.get(name)
+        total += minor * 100 // 10**kind.decimals if kind is not None else minor
+    return total
 
 
 @dataclass(frozen=True, slots=True)

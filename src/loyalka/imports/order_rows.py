@@ -31,6 +31,7 @@ _ORDER_FIELDS = (
     "due_on",
     "total",
 )
+QUANTITY_DIGITS, QUANTITY_DECIMALS = 18, 6
 _TRUE = {"1", "true", "yes", "да", "y"}
 _FALSE = {"", "0", "false", "no", "нет", "n"}
 
@@ -149,6 +150,13 @@ def line_of(row: dict[str, str]) -> OrderLine:
         raise InvalidInput(
             f"quantity {quantity_text!r} is not a number", code="invalid_quantity", field="quantity"
         ) from exc
+    if not _fits(quantity):
+        raise InvalidInput(
+            f"quantity {quantity_text!r} is not a quantity: above zero, at most {QUANTITY_DIGITS} digits, "
+            f"{QUANTITY_DECIMALS} of them after the point",
+            code="invalid_quantity",
+            field="quantity",
+        )
     cost = (row.get("cost") or "").strip()
     return OrderLine(
         sku=row["sku"].strip(),
@@ -158,6 +166,18 @@ def line_of(row: dict[str, str]) -> OrderLine:
         promo=_flag(row.get("promo"), "promo"),
         cost_minor=parse_minor(cost, field="cost") if cost else None,
     )
+
+
+def _fits(quantity: Decimal) -> bool:
+    """What the API accepts (api/schemas.py ``LineIn.quantity``): above zero, at most 18 digits, 6 decimals."""
+    if not quantity.is_finite() or quantity <= 0:
+        return False
+    _, digits, exponent = quantity.as_tuple()
+    assert isinstance(exponent, int)
+    while exponent < 0 and len(digits) > 1 and digits[-1] == 0:  # "2.500" has one decimal
+        digits, exponent = digits[:-1], exponent + 1
+    decimals, whole = max(-exponent, 0), max(len(digits) + exponent, 0)
+    return decimals <= QUANTITY_DECIMALS and whole + decimals <= QUANTITY_DIGITS
 
 
 def parse_time(value: str) -> datetime:

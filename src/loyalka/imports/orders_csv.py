@@ -71,6 +71,10 @@ def _rows(
             code="invalid_encoding",
             field="file",
         ) from exc
+    except OSError as exc:  # a directory, no permission...
+        raise InvalidInput(
+            f"{path} cannot be read: {exc.strerror or exc}", code="file_unreadable", field="file"
+        ) from exc
     with io.StringIO(text, newline="") as handle:
         reader = csv.DictReader(handle)
         header = list(reader.fieldnames or [])
@@ -83,6 +87,11 @@ def _rows(
                 f" (optional: {', '.join(optional)})",
                 code="missing_columns",
                 field="header",
+            )
+        twice = sorted({c for c in header if header.count(c) > 1})
+        if twice:
+            raise InvalidInput(
+                f"{path}: line 1: column(s) {', '.join(twice)} given twice", code="duplicate_columns", field="header"
             )
         unknown = [c for c in header if c not in (*required, *optional)]
         if unknown:
@@ -229,16 +238,35 @@ def import_accounts(
             )
         except LoyaltyError as exc:
             report.errors.append(RowError(line, exc.message, exc.field))
-    if report.errors and not skip_bad:
+    try:
+        with database.unit_of_work() as session:
+            _create_accounts(session, parsed, report, now, program)
+            if report.errors and not skip_bad:
+                raise _RollBack
+    except _RollBack:
+        report.imported = report.replayed = 0
         return report
-    with database.unit_of_work() as session:
-        existing = set(session.scalars(select(AccountRow.code)))
-        for _line, account in parsed:
-            if account.code in existing:
-                report.replayed += 1
-                continue
-            create_account(session, account, now=now, program=program)
-            existing.add(account.code)
-            report.imported += 1
     report.committed = True
     return report
+
+
+def _create_accounts(
+    session: Session, parsed: list[tuple[int, AccountIn]], report: ImportReport, now: datetime, program: str | None
+) -> None:
+    """Each account in a savepoint: a row the service refuses (an unknown referral code...) is reported with
+    its line and leaves the others as they are."""
+    existing = set(session.scalars(select(AccountRow.code)))
+    for line, account in parsed:
+        if account.code in existing:
+            report.replayed += 1
+            continue
+        try:
+            with session.begin_nested():
+                create_account(session, account, now=now, program=program)
+        except LoyaltyError as exc:
+            if exc.code == "program_not_found" or exc.field == "program":
+                raise  # the --program option, not the row: every row would fail alike
+            report.errors.append(RowError(line, exc.message, exc.field))
+            continue
+        existing.add(account.code)
+        report.imported += 1

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from loyalka.domain.periods import Period, enclosing, ends_period, parse_month, period_of
 from loyalka.engine.close import MemberMonth, benefits_earned, leaderboard, leavers, rejoiners
+from loyalka.engine.earning import FIRST_ORDER_RULE
 from loyalka.errors import RuleViolation
 from loyalka.ledger.book import EntryType
 from loyalka.services.pipeline import CloseContext
@@ -58,8 +59,8 @@ def close_month(session: Session, month_key: str, *, now: datetime, program: str
     _expire_holds(session, account_ids, month.end)
     activated = _activated(session, program_row.id, month)
     expired = _expire(session, program_row.id, month.end, event_id, now)
-    members = _member_months(session, program_row.id, month)
-    returning = rejoiners(rules, _member_months(session, program_row.id, month, status="left"))
+    members = _member_months(session, program_row.id, month, rules)
+    returning = rejoiners(rules, _member_months(session, program_row.id, month, rules, status="left"))
     leaving = leavers(rules, members)
     forfeited = _leave(session, leaving, month, rules.membership.on_exit, event_id, now)
     _rejoin(session, returning)
@@ -165,8 +166,11 @@ def _expire(session: Session, program_id: int, at: datetime, event_id: str, now:
     return total
 
 
-def _member_months(session: Session, program_id: int, month: Period, status: str = "active") -> list[MemberMonth]:
+def _member_months(
+    session: Session, program_id: int, month: Period, rules: Any, status: str = "active"
+) -> list[MemberMonth]:
     """The month's figures of the program's accounts that have ``status`` (members, or those who left)."""
+    kind_of, only_kind = _kinds_of_rules(rules), next(iter(rules.point_kinds)) if len(rules.point_kinds) == 1 else None
     rows = session.execute(
         select(AccountRow.id, AccountRow.joined_at, AccountRow.region, AccountRow.industry).where(
             AccountRow.program_id == program_id, AccountRow.status == status, AccountRow.joined_at < month.end
@@ -184,13 +188,23 @@ def _member_months(session: Session, program_id: int, month: Period, status: str
     for account_id, net, by_rule in orders:
         purchases[account_id] += int(net)
         for rule, points in (by_rule or {}).items():
-            earned[account_id][rule] = earned[account_id].get(rule, 0) + int(points)
+            kind = kind_of.get(rule, only_kind)  # a rule an earlier version of a one-kind program had: that kind
+            if kind is not None:
+                earned[account_id][kind] = earned[account_id].get(kind, 0) + int(points)
     members = []
     for account_id, joined_at, region, industry in rows:
         joined = period_of(joined_at, "month", month.tz)
         index = (month.year - joined.year) * 12 + month.index - joined.index
         members.append(MemberMonth(account_id, purchases[account_id], earned[account_id], index, region, industry))
     return members
+
+
+def _kinds_of_rules(rules: Any) -> dict[str, str]:
+    """Rule id -> the point kind it earns (an order's ``earned`` is kept by rule)."""
+    kinds = {rule.id: rule.kind for rule in rules.earning}
+    if rules.triggers.first_order is not None:
+        kinds[FIRST_ORDER_RULE] = rules.triggers.first_order.kind
+    return kinds
 
 
 def _leave(

@@ -3,6 +3,7 @@ points figures fit their kind's decimals. Each problem is (dotted path, message)
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator
 from typing import Any
 
@@ -37,6 +38,10 @@ def _kinds(program: Program) -> Iterator[Problem]:
     for i, kind in enumerate(order):
         if kind in order[:i]:
             yield f"spending.kind_order.{i}", f"point kind {kind!r} is listed twice"
+    left_out = [kind for kind in program.point_kinds if order and kind not in order]
+    if left_out:
+        names = ", ".join(map(repr, left_out))
+        yield "spending.kind_order", f"does not list {names}: its points could never pay for an order; list every kind"
 
 
 def _kind_references(program: Program) -> Iterator[tuple[str, str]]:
@@ -94,10 +99,10 @@ def _unique_ids(program: Program) -> Iterator[Problem]:
 
 
 def _conditions(program: Program) -> Iterator[Problem]:
-    sources = [(f"earning.{i}.when", r.when) for i, r in enumerate(program.earning)]
-    sources += [(f"segments.{i}.filter.when", s.filter.when) for i, s in enumerate(program.segments)]
-    sources += [(f"stamp_cards.{i}.stamp.when", c.stamp.when) for i, c in enumerate(program.stamp_cards)]
-    for path, source in sources:
+    sources = [(f"earning.{i}.when", r.when, r.event) for i, r in enumerate(program.earning)]
+    sources += [(f"segments.{i}.filter.when", s.filter.when, "segment") for i, s in enumerate(program.segments)]
+    sources += [(f"stamp_cards.{i}.stamp.when", c.stamp.when, "order") for i, c in enumerate(program.stamp_cards)]
+    for path, source, event in sources:
         if source is None:
             continue
         try:
@@ -105,8 +110,54 @@ def _conditions(program: Program) -> Iterator[Problem]:
         except ConditionError as exc:
             yield path, str(exc)
             continue
-        if path.startswith("segments."):
+        if event == "segment":
             yield from _segment_trial(path, source)
+        else:
+            yield from _rule_trial(path, source, event)
+
+
+_FIELD = re.compile(r"\b(order|payment|activity|account)\.([A-Za-z_]\w*)")
+_STRING = re.compile(r'"(?:\\.|[^"\\])*"|\'(?:\\.|[^\'\\])*\'')
+
+
+def _rule_trial(path: str, source: str, event: str) -> Iterator[Problem]:
+    """A rule's condition names only fields its event gives (one it lacks would make every event fail when it is
+    posted, even behind an operand that is false on the sample), and evaluates on a sample of them."""
+    from loyalka.program.conditions import evaluate
+
+    maps = _sample_maps(event)
+    fields = ", ".join(f"{root}.{key}" for root, values in maps.items() for key in sorted(values))
+    for root, key in _FIELD.findall(_STRING.sub('""', source)):
+        if root not in maps or key not in maps[root]:
+            yield path, f"{root}.{key} is not a field a rule with event: {event} sees; it may use {fields}"
+            return
+    try:
+        evaluate(source, maps)
+    except Exception as exc:  # noqa: BLE001 - celpy's evaluation errors, or a result that is not true / false
+        reason = getattr(exc, "message", None) or (exc.args[0] if exc.args else exc)
+        yield path, f"the condition cannot be evaluated on a sample {event}: {reason}"
+
+
+def _sample_maps(event: str) -> dict[str, dict[str, object]]:
+    """What ``when`` sees for an event, built by the engine's own functions (so their keys stay in step)."""
+    from datetime import UTC, date, datetime
+
+    from loyalka.domain.events import OrderLine
+    from loyalka.engine.b2b import InvoiceState, activity_facts, payment_facts
+    from loyalka.engine.views import AccountView, OrderView
+
+    day = date(2026, 1, 15)
+    account = AccountView(1, "active", "Москва", "retail", ("sample",), tier="sample")
+    maps: dict[str, dict[str, object]] = {"account": account.as_condition_input()}
+    if event == "order":
+        lines = (OrderLine("sku-1", 1_000_000, "sample"),)
+        order = OrderView("e-1", "o-1", 1, datetime(2026, 1, 15, tzinfo=UTC), lines, contact_id=1, delivery_on=day)
+        maps["order"] = order.as_condition_input(day)
+    elif event == "payment":
+        maps["payment"] = payment_facts(1_000_000, day, InvoiceState("inv-1", day, 1_000_000, 0, 1_000_000))
+    else:
+        maps["activity"] = activity_facts("review", 1)
+    return maps
 
 
 def _segment_trial(path: str, source: str) -> Iterator[Problem]:
@@ -188,6 +239,12 @@ def _rule_references(program: Program) -> Iterator[Problem]:
                 yield (
                     f"volume_bonuses.{i}.net_of_rules.{j}",
                     f"refers to earning rule {rule_id!r}, which is not defined",
+                )
+            elif rules[rule_id].kind != bonus.kind:  # its points would be deducted from another kind's
+                yield (
+                    f"volume_bonuses.{i}.net_of_rules.{j}",
+                    f"rule {rule_id!r} earns {rules[rule_id].kind!r}, the bonus {bonus.kind!r}: only points of the "
+                    "bonus's kind can be deducted from it",
                 )
 
 

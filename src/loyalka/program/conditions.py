@@ -1,8 +1,11 @@
 """Rule conditions in CEL (Common Expression Language), evaluated by cel-python: no `eval`, no I/O.
 
-A condition sees two maps: ``order`` (total, occurred_month, contact_id...) and ``account`` (region,
-industry, tags, status...). Money values are integers in kopecks. Compiling happens once per program
-load; evaluation costs about 0.4 ms (bench/bench_conditions.py), so rules without ``when`` skip it.
+A rule's condition sees ``account`` (region, industry, tags, status, tier, id) and its event's map: ``order``
+(``OrderView.as_condition_input``), ``payment`` (``engine.b2b.payment_facts``) or ``activity``
+(``engine.b2b.activity_facts``); a segment's sees a richer ``account``. Money values are integers in
+kopecks. The loader checks each condition names only fields its event gives and tries it on a sample
+(``program/checks.py``). Compiling happens once per program load; evaluation costs about 0.4 ms
+(bench/bench_conditions.py), so rules without ``when`` skip it.
 """
 
 from __future__ import annotations
@@ -33,7 +36,15 @@ def compile_condition(source: str) -> celpy.Runner:
 
 def evaluate(source: str, activation: Mapping[str, Mapping[str, Any]]) -> bool:
     runner = compile_condition(source)
-    result = runner.evaluate({name: celpy.json_to_cel(dict(value)) for name, value in activation.items()})
+    try:
+        result = runner.evaluate({name: celpy.json_to_cel(dict(value)) for name, value in activation.items()})
+    except celpy.CELEvalError as exc:  # the program's condition fails on this event: a clear error, not a crash
+        reason = exc.args[0] if exc.args else exc
+        raise InvalidInput(
+            f"condition {source!r} cannot be evaluated: {reason}", code="condition_error", field="when"
+        ) from exc
     if isinstance(result, celtypes.BoolType):
         return bool(result)
-    raise InvalidInput(f"condition {source!r} did not give true or false but {result!r}", code="condition_error")
+    raise InvalidInput(
+        f"condition {source!r} did not give true or false but {result!r}", code="condition_error", field="when"
+    )

@@ -23,6 +23,9 @@ def load_program_file(path: str | Path) -> tuple[Program, str]:
         raise InvalidProgram([ProgramIssue("", f"no such file: {path}")], source=str(path)) from exc
     except UnicodeDecodeError as exc:
         raise InvalidProgram([ProgramIssue("", "the file is not UTF-8 text")], source=str(path)) from exc
+    except OSError as exc:  # a directory, no permission...
+        reason = exc.strerror or str(exc)
+        raise InvalidProgram([ProgramIssue("", f"the file cannot be read: {reason}")], source=str(path)) from exc
     return parse_program(text, source=str(path)), text
 
 

@@ -200,8 +200,8 @@ class Membership(Strict):
 
 
 class BenefitQualification(Strict):
-    period: PeriodUnit = "month"
-    min_points_earned: Minor
+    period: Literal["month"] = "month"  # benefits are decided at a month's close (engine/close.py)
+    min_points_earned: Minor  # points of every kind earned on the month's orders, in the file's notation
 
 
 class Benefit(Strict):

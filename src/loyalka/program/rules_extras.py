@@ -123,8 +123,11 @@ def referrals_section(d: Doc) -> Section | None:
         "".join(sentences),
         w.say(
             "Рекомендация самого себя (та же компания или компания с тем же ИНН) и встречные рекомендации по кругу не "
-            "принимаются.",
-            "Referring oneself (the same company or one with the same tax number) and referral loops are refused.",
+            "принимаются. Возврат товара по заказу рекомендованной компании не отменяет начисленного за рекомендацию; "
+            "вознаграждение за одну компанию начисляется один раз.",
+            "Referring oneself (the same company or one with the same tax number) and referral loops are refused. A "
+            "return on the recommended company's order does not take back what the referral earned; the reward for "
+            "one company is given once.",
         ),
     ]
     return Section("referrals", w.say("Рекомендации", "Referrals"), clauses)
@@ -172,7 +175,13 @@ def stamp_cards_section(d: Doc) -> Section | None:
         )
         items = [_gift_line(d, card.cells, index, gift) for index, gift in enumerate(card.gifts, start=1)]
         items[-1] = items[-1][:-1] + "."
-        clauses.append(" ".join([grid, stamp]))
+        taken_back = w.say(
+            "Если после возврата или исправления документа заказ перестаёт отвечать условию отметки, отметка "
+            "снимается; подарок, уже полученный с её учётом, остаётся у участника.",
+            "If a return or a corrected document makes an order no longer qualify, its stamp is removed; a gift "
+            "already taken with it stays with the member.",
+        )
+        clauses.append(" ".join([grid, stamp, taken_back]))
         clauses.append("\n".join([choice, *items]))
         if card.stamp.when:
             clauses.append(glossary(w, [card.stamp.when]))

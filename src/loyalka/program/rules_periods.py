@@ -88,10 +88,10 @@ def benefits_section(d: Doc) -> Section | None:
         of_all = w.say(" всех видов", " of all kinds") if several else ""
         items = [f"- {b.name(w.lang)};" for b in benefits]
         items[-1] = items[-1][:-1] + "."
-        lead = w.say(
-            f"Если сумма баллов{of_all}, начисленных участнику {w.in_period(period)}, составляет {points} или "
-            f"больше, на {NEXT_PERIOD[period][0]} он получает:",
-            f"A member that earns {points}{of_all} or more {w.in_period(period)} receives for "
+        lead = w.say(  # the points the month's orders earn, net of returns (engine/close.py)
+            f"Если сумма баллов{of_all}, начисленных участнику за заказы календарного месяца, составляет {points} "
+            f"или больше, на {NEXT_PERIOD[period][0]} он получает:",
+            f"A member whose orders of a calendar month earn {points}{of_all} or more receives for "
             f"{NEXT_PERIOD[period][1]}:",
         )
         clauses.append("\n".join([lead, *items]))

@@ -159,10 +159,10 @@ def earning_section(d: Doc) -> Section | None:
         )
     clauses.append(
         w.say(
-            "Баллы начисляются участнику, который на дату заказа или события является действующим участником "
-            f"программы. Сроки, с которых баллы можно использовать, и сроки их сгорания указаны в {d.ref('kinds')}.",
-            "Points are earned by a member who is an active member of the program on the date of the order or event. "
-            f"When points can be spent and when they expire is set out in {d.ref('kinds')}.",
+            "Баллы начисляются участнику, который является действующим участником программы на момент учёта заказа "
+            f"или события. Сроки, с которых баллы можно использовать, и сроки их сгорания указаны в {d.ref('kinds')}.",
+            "Points are earned by a member that is an active member of the program when the order or event is "
+            f"recorded. When points can be spent and when they expire is set out in {d.ref('kinds')}.",
         )
     )
     order_rules = [rule for rule in program.earning if rule.event == "order"]
@@ -310,8 +310,9 @@ def _multiplier_and_rounding(d: Doc, rule: EarningRule) -> list[str]:
         on = when[rule.event]
         sentences.append(
             w.say(
-                f"Количество баллов умножается на коэффициент уровня участника на дату {on[0]} ({d.ref('tiers')}).",
-                f"The points are multiplied by the member's tier multiplier on the date of the {on[1]} "
+                f"Количество баллов умножается на коэффициент уровня участника на момент учёта {on[0]} "
+                f"({d.ref('tiers')}).",
+                f"The points are multiplied by the member's tier multiplier when the {on[1]} is recorded "
                 f"({d.ref('tiers')}).",
             )
         )

@@ -57,6 +57,14 @@ def spending_section(d: Doc) -> Section:
             "Promotional lines cannot be paid with points and do not count towards the caps.",
         )
     )
+    clauses.append(  # services/redemption.py contact_allowance
+        w.say(
+            "Для контактных лиц участника может быть установлено, вправе ли они оплачивать заказы баллами и на какую "
+            "сумму в календарный месяц; заказ, оформленный контактным лицом, оплачивается баллами в этих пределах.",
+            "A member's contact persons may be given or denied the right to pay for orders with points, and a limit "
+            "per calendar month; an order a contact person places is paid with points within those limits.",
+        )
+    )
     if several:
         names = [w.kind_name(kind) for kind in program.kind_order]
         first, rest = names[0], names[1:]
@@ -178,10 +186,12 @@ def transfers_section(d: Doc) -> Section | None:
         )
     clauses.append(
         w.say(
-            f"Передавать и получать баллы могут только действующие участники{excluded}. Передача отражается в "
-            "истории обоих счетов: списанием у отправителя и зачислением у получателя.",
-            f"Only active members may give and receive points{excluded}. A transfer shows in the history of both "
-            "accounts: a debit of the sender and a credit of the receiver.",
+            f"Передавать и получать баллы могут только действующие участники{excluded}. Передаются только баллы, "
+            "доступные для оплаты; переданные баллы сохраняют срок сгорания, установленный при их начислении. "
+            "Передача отражается в истории обоих счетов: списанием у отправителя и зачислением у получателя.",
+            f"Only active members may give and receive points{excluded}. Only spendable points can be given; given "
+            "points keep the expiry date they were earned with. A transfer shows in the history of both accounts: a "
+            "debit of the sender and a credit of the receiver.",
         )
     )
     return Section("transfers", w.say("Передача баллов", "Transfers of points"), clauses)
@@ -205,14 +215,25 @@ def invoices_section(d: Doc) -> Section | None:
             "An invoice is overdue when it is not paid in full by its due date.",
         )
     blocks = []
-    if overdue.block_spending:
-        blocks.append(w.say("он не может оплачивать заказы баллами", "the member cannot pay with points"))
-    if overdue.block_earning:
-        blocks.append(w.say("его заказы не приносят баллов", "its orders earn no points"))
+    if overdue.block_spending:  # SPENDING_BLOCKS: orders, rewards and transfers alike
+        uses = [w.say("оплачивать баллами заказы", "pay for orders with points")]
+        if program.rewards:
+            uses.append(w.say("обменивать баллы на вознаграждения", "exchange points for rewards"))
+        if program.transfers is not None:
+            uses.append(w.say("передавать баллы другим участникам", "give points to other members"))
+        blocks.append(w.say("он не может ", "the member cannot ") + w.join(uses, word=w.say("и", "or")))
+    if overdue.block_earning:  # orders, invoice payments and activities alike (services.invoices.earning_block)
+        rules = f" ({d.ref('earning')})" if d.ref("earning") else ""
+        blocks.append(
+            w.say(
+                f"баллы по правилам начисления{rules} ему не начисляются",
+                f"it earns nothing under the earning rules{rules}",
+            )
+        )
     if blocks:
         effect = (
             w.say("Пока у участника есть просроченный счёт, ", "While a member has an overdue invoice, ")
-            + w.join(blocks)
+            + w.say(", а ", "; ").join(blocks)
             + "."
         )
     else:

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from loyalka.domain.b2b import ActivityIn
 from loyalka.domain.events import request_hash
+from loyalka.engine.b2b import activity_facts
 from loyalka.services.accounts import get_account, get_contact, lock_accounts
 from loyalka.services.events import Outcome, refuse_future, replays_of
 from loyalka.services.invoices import earning_block
@@ -42,7 +43,7 @@ def post_activity(session: Session, activity: ActivityIn, *, now: datetime) -> O
             recorded_at=now,
         )
     )
-    facts = {"type": activity.type, "contact_id": contact.id if contact else 0}
+    facts = activity_facts(activity.type, contact.id if contact else None)
     event = RuleEvent("activity", activity.event_id, activity.occurred_at, facts, activity=activity.type)
     books = Books(session)
     blocked = earning_block(session, account, program.rules, activity.occurred_at)

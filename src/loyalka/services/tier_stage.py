@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from loyalka.domain.events import OrderIn
+from loyalka.domain.events import OrderIn, OrderLine
 from loyalka.engine.tiers import (
     INSTANT,
     Figures,
@@ -68,17 +68,11 @@ class TierStage(OrderStage):
         self.purchases.update(purchases_of(self.session, ids, since=since, until=last, with_lines=self.with_lines))
 
     def before(self, account: AccountRow, order: OrderIn, view: OrderView, verdict: Verdict) -> None:
-        held = current_level(self.tiers, account.tier)
-        verdict.tier = held.id if held else None  # a member without a tier holds the entry level
-        if not self._may_upgrade(account):
+        verdict.tier = _held(self, account)  # a member without a tier holds the entry level
+        found = self.upgrade_by(account, order.occurred_at, order.lines, order.total_minor)
+        if found is None:
             return
-        purchases = self._purchases_of(account, order.occurred_at)
-        purchases.append(order_purchase(order.occurred_at, order.lines, order.total_minor, self.with_lines))
-        figures = figures_at(purchases, self.windows, order.occurred_at + INSTANT, self.tz)
-        reached = qualified_level(self.tiers, figures)
-        if reached is None or self.tiers.rank(reached.id) <= self.tiers.rank(verdict.tier):
-            return
-        why = _why(reached, figures, self.program.rules.program.currency)
+        reached, why = found
         change_tier(
             self.session,
             account,
@@ -97,6 +91,22 @@ class TierStage(OrderStage):
             )
         else:
             verdict.notes.append(f"tier upgraded to {reached.id} by this order ({why}); it applies from the next order")
+
+    def upgrade_by(
+        self, account: AccountRow, at: datetime, lines: tuple[OrderLine, ...], total_minor: int
+    ) -> tuple[TierLevel, str] | None:
+        """The higher level an order at ``at`` lifts the account to at once, with the criteria it meets in words;
+        None when it lifts it to none. Writes nothing (the order preview asks too); the order joins the
+        account's purchases this stage counts."""
+        if not self._may_upgrade(account):
+            return None
+        purchases = self._purchases_of(account, at)
+        purchases.append(order_purchase(at, lines, total_minor, self.with_lines))
+        figures = figures_at(purchases, self.windows, at + INSTANT, self.tz)
+        reached = qualified_level(self.tiers, figures)
+        if reached is None or self.tiers.rank(reached.id) <= self.tiers.rank(_held(self, account)):
+            return None
+        return reached, _why(reached, figures, self.program.rules.program.currency)
 
     def finish(self) -> None:
         """One message per upgraded account: its final tier of the batch."""
