@@ -50,3 +50,16 @@ def test_an_event_of_the_first_release_keeps_its_digest() -> None:
     )
     with_lines = OrderIn("e1", "SALON-1", "O-1", at, 0, lines=(OrderLine("a", 700_000),))
     assert request_hash(with_lines) != request_hash(order)
+
+
+def test_a_senders_event_id_may_not_take_the_form_of_an_event_loyalka_records_itself() -> None:
+    import pytest
+
+    from loyalka.errors import InvalidInput
+
+    at = datetime(2026, 10, 5, 12, tzinfo=UTC)
+    for reserved in ("birthday:7:2026", "grant:discount-card-migration:3", "Close:liontex:2026-10"):
+        with pytest.raises(InvalidInput) as refused:
+            OrderIn(reserved, "SALON-1", "O-1", at, 100)
+        assert refused.value.code == "reserved_event_id" and refused.value.field == "event_id"
+    assert OrderIn("order:O-1", "SALON-1", "O-1", at, 100).event_id == "order:O-1"  # the CSV import's own form

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from loyalka.domain.accounts import validate_code
-from loyalka.domain.events import aware, within_calendar
+from loyalka.domain.events import aware, validate_event_id, within_calendar
 from loyalka.errors import InvalidInput
 from loyalka.program.models import ACTIVITIES
 
@@ -53,7 +53,7 @@ class PaymentIn:
     paid_at: datetime
 
     def __post_init__(self) -> None:
-        validate_code(self.event_id, field="event_id")
+        validate_event_id(self.event_id)
         validate_code(self.invoice_ref, field="invoice_id")
         _positive(self.amount_minor, "amount")
         aware(self.paid_at, "paid_at")
@@ -68,7 +68,7 @@ class ActivityIn:
     contact: str | None = None  # the contact person who took part
 
     def __post_init__(self) -> None:
-        validate_code(self.event_id, field="event_id")
+        validate_event_id(self.event_id)
         validate_code(self.account, field="account")
         if self.type not in ACTIVITIES:
             raise InvalidInput(

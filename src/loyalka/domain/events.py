@@ -22,6 +22,27 @@ EARLIEST = datetime(1900, 1, 1, tzinfo=UTC)
 LATEST = datetime(3000, 1, 1, tzinfo=UTC)
 
 
+# the event ids Loyalka gives what it records itself (grants, closes, adjustments...): a sender's event id may not
+# start with one, so it can never be taken for one of them (nor keep one from being recorded)
+RESERVED_EVENT_PREFIXES = (
+    "adjustment:", "anniversary:", "birthday:", "campaign:", "close:", "code:", "grant:", "inactivity:",
+    "referral:", "volume:", "hold:", "transfer:", "reward:",
+)  # fmt: skip
+
+
+def validate_event_id(value: str, *, field: str = "event_id") -> str:
+    """A sender's event id: a code that does not start with a prefix Loyalka keeps for its own events."""
+    value = validate_code(value, field=field)
+    reserved = next((p for p in RESERVED_EVENT_PREFIXES if value.lower().startswith(p)), None)
+    if reserved is not None:
+        raise InvalidInput(
+            f"{field} {value!r} starts with {reserved!r}, which Loyalka keeps for the events it records itself",
+            code="reserved_event_id",
+            field=field,
+        )
+    return value
+
+
 def aware(value: datetime, field: str) -> datetime:
     if not isinstance(value, datetime):
         raise InvalidInput(f"{field} must be a date-time", code="invalid_datetime", field=field)
@@ -160,7 +181,7 @@ class OrderIn:
     due_on: date | None = None  # ...and when it is due
 
     def __post_init__(self) -> None:
-        validate_code(self.event_id, field="event_id")
+        validate_event_id(self.event_id)
         validate_code(self.order_ref, field="order_id")
         aware(self.occurred_at, "occurred_at")
         if self.total_minor < 0:
@@ -208,7 +229,7 @@ class ReturnIn:
     lines: tuple[ReturnLine, ...] = ()  # which lines come back; without them the amount is spread over all lines
 
     def __post_init__(self) -> None:
-        validate_code(self.event_id, field="event_id")
+        validate_event_id(self.event_id)
         aware(self.occurred_at, "occurred_at")
         if self.amount_minor < 0:
             raise InvalidInput("a return amount must be above zero", code="invalid_amount", field="amount")
