@@ -76,7 +76,8 @@ def drivers_report(result: DriversResult, source: str) -> Report:
         add_table(rules, "volume rules", _leaves(result.volume_fit, None),
                   "the volume tree whose leaves the high-potential list compares clients with")  # fmt: skip
     _lists(report, result)
-    features = report.section("Client features", "Every client of the analysis with its features.")
+    over = "the window's first half" if result.target == "growth" else "the window"
+    features = report.section("Client features", f"Every client of the analysis with its features over {over}.")
     shown = result.features.with_columns(pl.col(pl.Float64).fill_nan(None))  # no payments known: empty, not NaN
     add_table(features, "client features", _without_unknown_industry(shown))
     return report
