@@ -33,8 +33,11 @@ def history_csv(tmp_path: Path) -> Path:
 
 
 def sheet(path: Path, name: str) -> list[tuple]:
-    rows = openpyxl.load_workbook(path, read_only=True)[name].iter_rows(values_only=True)
-    return list(rows)
+    book = openpyxl.load_workbook(path, read_only=True)
+    try:
+        return list(book[name].iter_rows(values_only=True))
+    finally:
+        book.close()  # a read-only workbook keeps its file open until closed
 
 
 def test_the_command_writes_the_report_the_workbook_and_the_chart(tmp_path: Path) -> None:

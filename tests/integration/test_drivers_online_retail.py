@@ -114,7 +114,9 @@ def test_the_report_has_the_chart_the_rules_and_a_sheet_per_list(result: Drivers
     report = drivers_report(result, "online_retail.csv.gz")
     page = report.write_html(tmp_path / "drivers.html").read_text(encoding="utf-8")
     assert "data:image/png;base64," in page and "products bought ≥ 45" in page
-    sheets = openpyxl.load_workbook(report.write_xlsx(tmp_path / "drivers.xlsx"), read_only=True).sheetnames
+    book = openpyxl.load_workbook(report.write_xlsx(tmp_path / "drivers.xlsx"), read_only=True)
+    sheets = book.sheetnames
+    book.close()
     assert sheets == ["Summary", "factors", "features", "chart importances", "rules", "depths", "top revenue",
                       "bottom revenue", "high potential", "sleeping", "lost", "client features"]  # fmt: skip
     png = write_chart(result, tmp_path / "importances.png")

@@ -41,7 +41,10 @@ def write_chart(result: DriversResult, path: str | Path) -> Path:
     path = Path(path)
     if not path.parent.exists():
         raise InvalidInput(f"cannot write {path}: its folder does not exist", code="cannot_write", field="chart")
-    importances_figure(result.fit, _chart_title(result)).savefig(path, format="png", dpi=100, bbox_inches="tight")
+    try:
+        importances_figure(result.fit, _chart_title(result)).savefig(path, format="png", dpi=100, bbox_inches="tight")
+    except OSError as exc:
+        raise InvalidInput(f"cannot write {path}: {exc.strerror}", code="cannot_write", field="chart") from exc
     return path
 
 
@@ -88,10 +91,10 @@ def _method(report: Report, result: DriversResult) -> None:
     r2 = "undefined (the held-out target does not vary)" if fit.r2_held_out is None else f"{fit.r2_held_out:.3f}"
     fitted = "—" if fit.r2_fitted is None else f"{fit.r2_fitted:.3f}"
     top = ", ".join(f"{f} {s * 100:.1f}%" for f, s in fit.factors.head(3).iter_rows())
+    who = "who bought in the first half" if result.target == "growth" else "who bought in the window"
     report.section(
         "What was analysed",
-        f"Clients: {result.features.height:,} ({'who bought in the first half' if result.target == 'growth' else 'who bought in the window'}). "  # noqa: E501
-        f"Target: {WHAT[(result.target, result.scale)]}.",
+        f"Clients: {result.features.height:,} ({who}). Target: {WHAT[(result.target, result.scale)]}.",
         f"Tree: depth {fit.depth}, at least {fit.min_leaf} clients a leaf, seed {fit.seed}; fitted on "
         f"{fit.n_fitted:,} clients, scored on {fit.n_held_out:,} held out: R² {r2} (fitted part {fitted}).",
         f"Top factors: {top}.",

@@ -14,6 +14,7 @@ from loyalka.analytics.client_lists import LIST_SIZE, LOST_DAYS, POTENTIAL_FACTO
 from loyalka.analytics.driver_tree import DEFAULT_DEPTH, DEPTHS
 from loyalka.analytics.drivers import DriversResult, analyze_drivers
 from loyalka.analytics.drivers_report import drivers_report, write_chart
+from loyalka.analytics.report import Report
 from loyalka.cli.analyze import (
     Currency,
     DateFormat,
@@ -118,7 +119,7 @@ def _day(text: str | None, option: str) -> date | None:
                            field=option) from exc  # fmt: skip
 
 
-def _say_ignored(report, clients: Path) -> None:  # type: ignore[no-untyped-def]
+def _say_ignored(report: Report, clients: Path) -> None:
     ignored = ignored_client_columns(clients)
     if ignored:
         report.sections[0].paragraphs.append(f"Columns of {clients} not used: {', '.join(ignored)}.")
