@@ -108,6 +108,8 @@ def test_growth_runs_on_the_clients_of_the_first_half(online_retail: History) ->
     assert growth.features.height == growth.targets.height == 2_752
     assert math.isclose(growth.fit.factors["importance_share"].sum(), 1.0)
     assert growth.volume_fit is not growth.fit and growth.fit.r2_held_out is not None
+    page = drivers_report(growth, "online_retail").sections[0].paragraphs
+    assert any(p.startswith("Caution: the tree explains little") for p in page)  # R² 0.029
 
 
 def test_the_report_has_the_chart_the_rules_and_a_sheet_per_list(result: DriversResult, tmp_path: Path) -> None:

@@ -13,6 +13,7 @@ from loyalka.analytics.drivers import MIN_ORDERS, DriversResult
 from loyalka.analytics.report import Report, add_chart, add_table
 from loyalka.errors import InvalidInput
 
+WEAK_R2 = 0.1
 WHAT = {
     ("volume", "log"): "net revenue in the window, fitted on a log scale (sign(x)·ln(1 + |x|), x in major units)",
     ("volume", "money"): "net revenue in the window, fitted in money",
@@ -98,8 +99,19 @@ def _method(report: Report, result: DriversResult) -> None:
         f"Tree: depth {fit.depth}, at least {fit.min_leaf} clients a leaf, seed {fit.seed}; fitted on "
         f"{fit.n_fitted:,} clients, scored on {fit.n_held_out:,} held out: R² {r2} (fitted part {fitted}).",
         f"Top factors: {top}.",
+        *_weak(fit),
         *result.notes,
     )
+
+
+def _weak(fit: TreeFit) -> list[str]:
+    """A caution when the tree explains little of the clients it did not see."""
+    if fit.r2_held_out is not None and fit.r2_held_out >= WEAK_R2:
+        return []
+    return [
+        f"Caution: the tree explains little of the held-out clients (R² under {WEAK_R2}); its importances say "
+        "which splits it found, not factors that reliably drive the target."
+    ]
 
 
 def _value_name(result: DriversResult) -> str:
