@@ -112,3 +112,6 @@ def write_report(report: Report, out: Path | None, xlsx: Path | None) -> None:
         fail(exc)
     if out is None and xlsx is None:
         console.print("(give --out FILE.html and/or --xlsx FILE.xlsx to write the report)")
+
+
+from loyalka.cli import kpis as _kpis  # noqa: E402, F401 - registers analyze import | kpis | rfm
