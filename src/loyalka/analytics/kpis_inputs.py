@@ -3,12 +3,12 @@ a membership and a program's figures per period, in the frames ``period_kpis`` t
 
 from __future__ import annotations
 
-from decimal import Decimal
 from pathlib import Path
 
 import polars as pl
 
 from loyalka.analytics.kpis_history import PROGRAM_COLUMNS
+from loyalka.domain.money import parse_minor
 from loyalka.errors import InvalidInput
 
 _TRUE = ("true", "1", "yes", "y", "t")
@@ -29,7 +29,7 @@ def _read(path: Path, what: str) -> pl.DataFrame:
     return frame.select(pl.all().str.strip_chars())
 
 
-def read_membership(path: str | Path) -> pl.DataFrame:
+def read_membership(path: str | Path) -> pl.DataFrame | set[str]:
     """A CSV with a ``customer`` column, and optionally ``period`` (YYYY-MM or YYYY-Qn) and ``member``
     (true/false, 1/0, yes/no). Without ``period`` its customers are members in every period: the result is then
     the set of their ids."""
@@ -46,7 +46,7 @@ def read_membership(path: str | Path) -> pl.DataFrame:
                            code="invalid_membership", field="member")  # fmt: skip
     frame = frame.with_columns(pl.col("member_text").is_in(_TRUE).alias("member"))
     if "period" not in frame.columns:
-        return frame.filter(pl.col("member")).select("customer")
+        return set(frame.filter(pl.col("member"))["customer"].drop_nulls().to_list())
     return frame.select("customer", "period", "member")
 
 
@@ -78,9 +78,14 @@ def _integers(frame: pl.DataFrame, column: str, path: Path) -> pl.Series:
 
 
 def _minor_of(frame: pl.DataFrame, column: str, path: Path) -> pl.Series:
-    decimals = frame[column].str.to_decimal(scale=2)
-    _refuse(frame[column], decimals, column, path)
-    return (decimals * Decimal(100)).cast(pl.Int64)
+    """Major units, exactly: at most two decimals (a third one is refused, never rounded)."""
+    values = []
+    for text in frame[column].to_list():
+        try:
+            values.append(parse_minor(text or "", field=column, allow_negative=True))
+        except InvalidInput as exc:
+            raise InvalidInput(f"{path}: {exc.message}", code="invalid_number", field=column) from exc
+    return pl.Series(values, dtype=pl.Int64)
 
 
 def _refuse(texts: pl.Series, values: pl.Series, column: str, path: Path) -> None:
