@@ -65,6 +65,9 @@ def test_kpis_by_quarter_with_a_threshold_members_and_program_figures(tmp_path: 
     # the program: Q1 pools January to March
     assert row(out, "2011-Q1", "4", "2") == ["2011-Q1", "4", "2", "50.0%", "920.00", "92.00", "46.00", "11.20", "10.0%",
                                              "50.0%", "12.2%", "5.0%"]  # fmt: skip
+    assert "whole history: 8 client-months with purchases, 130.00 GBP each on average" in out
+    assert "25.0% of them under 60.00 GBP" in out
+    assert "quarterly retention, pooled over consecutive quarters: 50.0%" in out
     sheets = openpyxl.load_workbook(tmp_path / "k.xlsx").sheetnames
     assert {"kpis by quarter", "kpis by membership", "program figures"} <= set(sheets)
     assert sorted(p.name for p in (tmp_path / "charts").iterdir()) == [

@@ -8,7 +8,7 @@ import polars as pl
 import pytest
 
 from loyalka.analytics.history import ONLINE_RETAIL, History, read_history
-from loyalka.analytics.kpis_history import period_kpis
+from loyalka.analytics.kpis_history import period_kpis, whole_history
 from loyalka.analytics.kpis_inputs import read_membership, read_program_figures
 from loyalka.errors import InvalidInput
 from tests.kpis_support import KPI_ROWS, write_history
@@ -177,3 +177,11 @@ def test_bad_membership_and_program_files_are_refused(tmp_path: Path) -> None:
     with pytest.raises(InvalidInput) as empty:
         read_program_figures(bad)
     assert empty.value.code == "empty_file"
+
+
+def test_the_whole_history_figures_of_seed_000(history: History) -> None:
+    whole = whole_history(history.lines, threshold_minor=6_000)
+    # client-months with purchases: Jan A 120, B 80; Feb C 100; Mar A 100, C 20, D 500; Apr D 100, B 20
+    assert (whole.client_months, whole.avg_monthly_purchases_minor) == (8, 13_000)
+    assert whole.under_threshold_share == 0.25  # C's 20 in March, B's 20 in April
+    assert whole.quarterly_retention == 0.5  # B and D of Q1's four

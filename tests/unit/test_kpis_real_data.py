@@ -15,7 +15,7 @@ import polars as pl
 import pytest
 
 from loyalka.analytics.history_summary import summarize_history
-from loyalka.analytics.kpis_history import period_kpis
+from loyalka.analytics.kpis_history import period_kpis, whole_history
 from loyalka.analytics.rfm import SEGMENT_GRID, rfm
 from tests.conftest import SHARED_DATA
 
@@ -171,3 +171,16 @@ def test_the_reference_date_moves_recency(online_retail) -> None:  # type: ignor
     now = rfm(online_retail.lines)
     days = now.clients.join(later.clients, on="customer", suffix="_later")
     assert (days["recency_days_later"] - days["recency_days"]).unique().to_list() == [30]
+
+
+def test_the_whole_history_figures_agree_with_the_row_by_row_route(online_retail, raw: Raw) -> None:  # type: ignore[no-untyped-def]
+    whole = whole_history(online_retail.lines, threshold_minor=60_000)
+    nets = month_nets(raw, lambda at: f"{at:%Y-%m}")
+    bought = [v for month in nets.values() for v in month.values() if v > 0]
+    assert whole.client_months == len(bought) == 12_957
+    assert whole.avg_monthly_purchases_minor == round(Decimal(sum(bought)) / len(bought)) == 64_228  # 642.28 GBP
+    assert whole.under_threshold_share == pytest.approx(sum(1 for v in bought if v < 60_000) / len(bought))
+    quarters = month_nets(raw, lambda at: f"{at.year}-Q{(at.month - 1) // 3 + 1}")
+    active = [{c for c, v in quarters[q].items() if v > 0} for q in sorted(quarters)]
+    kept = sum(len(a & b) for a, b in zip(active, active[1:], strict=False))
+    assert whole.quarterly_retention == pytest.approx(kept / sum(len(a) for a in active[:-1]))

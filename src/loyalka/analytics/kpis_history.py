@@ -93,6 +93,32 @@ def period_kpis(
     return PeriodKpis(period, table, by_membership, programme, threshold_minor)
 
 
+@dataclass(frozen=True)
+class WholeHistory:
+    """Seed 000's single figures over the whole history: the mean net of every client-month with purchases, the
+    share of those under the threshold, and the quarterly retention pooled over each pair of consecutive quarters
+    (kept clients / previous quarters' clients, summed)."""
+
+    client_months: int
+    avg_monthly_purchases_minor: int | None
+    under_threshold_share: float | None
+    quarterly_retention: float | None
+
+
+def whole_history(lines: pl.DataFrame, *, threshold_minor: int | None = None) -> WholeHistory:
+    own = client_lines(lines)
+    _, per_month = _per_client(own, "month")
+    bought = per_month.filter(pl.col("net_minor") > 0)["net_minor"]
+    count, total = bought.len(), int(bought.sum())
+    mean = (2 * abs(total) + count) // (2 * count) * (1 if total >= 0 else -1) if count else None
+    under = float((bought < threshold_minor).sum()) / count if count and threshold_minor is not None else None
+    quarters, _ = _per_client(own, "quarter")
+    active = quarters.filter(pl.col("net_minor") > 0).with_columns(group=pl.lit("all"))
+    pairs = _retention(active, calendar_periods(lines, "quarter"))
+    base, kept = int(pairs["base"].sum()), int(pairs["kept"].sum())
+    return WholeHistory(count, mean, under, kept / base if base else None)
+
+
 def _per_client(lines: pl.DataFrame, period: Period) -> tuple[pl.DataFrame, pl.DataFrame]:
     keyed = lines.with_columns(period_key(period).alias("period"), period_key("month").alias("month"))
     sale = pl.col("kind") == "sale"
@@ -132,7 +158,7 @@ def _kpi_table(
     )
     sales = per_client.group_by("group", "period").agg(pl.col("net_minor").sum().alias("net_sales_minor"))
     frame = grid
-    for part in (counts, months, sales, _retention(active, periods)):
+    for part in (counts, months, sales, _retention(active, periods).drop("base", "kept")):
         frame = frame.join(part, on=["group", "period"], how="left", maintain_order="left")
     frame = frame.with_columns(pl.col("active_clients", "invoices", "products", "client_months", "under",
                                       "active_net_minor", "month_net_minor", "net_sales_minor").fill_null(0))  # fmt: skip
@@ -167,9 +193,8 @@ def _retention(active: pl.DataFrame, periods: list[str]) -> pl.DataFrame:
     base = before.group_by("group", "next").agg(pl.len().alias("base"))
     stayed = kept.group_by("group", "next").agg(pl.len().alias("kept"))
     joined = base.join(stayed, on=["group", "next"], how="left").with_columns(pl.col("kept").fill_null(0))
-    return joined.select(
-        "group", pl.col("next").alias("period"), _ratio(pl.col("kept"), pl.col("base")).alias("retention")
-    )
+    ratio = _ratio(pl.col("kept"), pl.col("base")).alias("retention")
+    return joined.select("group", pl.col("next").alias("period"), ratio, "base", "kept")
 
 
 def _coverage(lines: pl.DataFrame, period: Period, periods: list[str]) -> pl.DataFrame:

@@ -14,7 +14,7 @@ from loyalka.analytics.history_summary import (
     regions_table,
     summary_lines,
 )
-from loyalka.analytics.kpis_history import PeriodKpis
+from loyalka.analytics.kpis_history import PeriodKpis, WholeHistory
 from loyalka.analytics.report import Report, add_chart, add_table
 from loyalka.analytics.rfm import SEGMENT_GRID, Rfm
 
@@ -36,9 +36,23 @@ def import_report(history: History, summary: HistorySummary) -> Report:
     return report
 
 
-def kpis_report(history: History, chosen: PeriodKpis, monthly: PeriodKpis, quarterly: PeriodKpis) -> Report:
+def whole_history_lines(whole: WholeHistory, threshold_minor: int | None, currency: str) -> list[str]:
+    """Seed 000's single figures, as text."""
+    mean = money(whole.avg_monthly_purchases_minor, currency) if whole.avg_monthly_purchases_minor is not None else "—"
+    lines = [f"whole history: {whole.client_months:,} client-months with purchases, {mean} each on average"]
+    if threshold_minor is not None and whole.under_threshold_share is not None:
+        lines.append(f"{100 * whole.under_threshold_share:.1f}% of them under {money(threshold_minor, currency)}")
+    if whole.quarterly_retention is not None:
+        lines.append(f"quarterly retention, pooled over consecutive quarters: {100 * whole.quarterly_retention:.1f}%")
+    return lines
+
+
+def kpis_report(
+    history: History, chosen: PeriodKpis, monthly: PeriodKpis, quarterly: PeriodKpis, whole: WholeHistory
+) -> Report:
     """The chosen period's tables, and the charts: net sales and active clients by month, retention by quarter."""
     report = Report(f"Client KPIs by {chosen.period}", subtitle=f"{history.source} ({history.currency})")
+    report.section("The whole history", *whole_history_lines(whole, chosen.threshold_minor, history.currency))
     threshold = (f" Share under the threshold: client-months whose net is under "
                  f"{money(chosen.threshold_minor, history.currency)}." if chosen.threshold_minor is not None else "")  # fmt: skip
     section = report.section(f"KPIs by {chosen.period}", KPI_NOTE + threshold)

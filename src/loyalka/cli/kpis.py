@@ -99,9 +99,9 @@ def analyze_kpis(
     """Client KPIs by month or quarter: active clients, monthly purchases, share under a threshold, order
     frequency, average check, retention, churn, breadth, net sales; members vs non-members and the program's
     rates when given."""
-    from loyalka.analytics.kpis_history import period_kpis
+    from loyalka.analytics.kpis_history import period_kpis, whole_history
     from loyalka.analytics.kpis_inputs import read_membership, read_program_figures
-    from loyalka.analytics.kpis_report import kpis_report
+    from loyalka.analytics.kpis_report import kpis_report, whole_history_lines
 
     started = time.perf_counter()
     try:
@@ -118,7 +118,8 @@ def analyze_kpis(
             bar.add_task("computing the KPIs", total=None)
             computed = {p: period_kpis(history.lines, period=p, threshold_minor=threshold_minor,  # type: ignore[arg-type]
                                        membership=membership, program=figures) for p in ("month", "quarter")}  # fmt: skip
-            report = kpis_report(history, computed[period], computed["month"], computed["quarter"])
+            whole = whole_history(history.lines, threshold_minor=threshold_minor)
+            report = kpis_report(history, computed[period], computed["month"], computed["quarter"], whole)
     except LoyaltyError as exc:
         fail(exc)
     chosen = computed[period]
@@ -126,6 +127,8 @@ def analyze_kpis(
     for extra, title in ((chosen.by_membership, "members and non-members"), (chosen.program, "the program")):
         if extra is not None:
             print_frame(extra, title)
+    for line in whole_history_lines(whole, threshold_minor, history.currency):
+        console.print(line, markup=False)
     _finish(report, out, xlsx, charts, "kpis", started)
 
 
