@@ -80,7 +80,7 @@ def test_kpis_by_quarter_with_a_threshold_members_and_program_figures(tmp_path: 
 def test_rfm_writes_a_sheet_and_a_csv_per_segment(tmp_path: Path) -> None:
     file = write_history(tmp_path / "h.csv", RFM_ROWS)
     result = ok(cli("analyze", "rfm", file, *PRESET, "--xlsx", tmp_path / "r.xlsx", "--segment-csv",
-                    tmp_path / "segments"))  # fmt: skip
+                    tmp_path / "segments", "--out", tmp_path / "r.html"))  # fmt: skip
     assert "RFM segments as of 2011-03-31 (GBP)" in result.stdout
     assert "5 clients scored; 1 with a net of zero or less left out" in result.stdout
     assert "segment lists: 11 CSV file(s)" in result.stdout
@@ -91,8 +91,12 @@ def test_rfm_writes_a_sheet_and_a_csv_per_segment(tmp_path: Path) -> None:
         ("R", "150.00", "58", "2", "3"),
     ]
     assert (tmp_path / "segments" / "champions.csv").read_text(encoding="utf-8").count("\n") == 1  # a header only
-    sheets = openpyxl.load_workbook(tmp_path / "r.xlsx").sheetnames
-    assert {"rfm segments", "rfm clients", "rfm at risk", "rfm can't lose them", "rfm lost"} <= set(sheets)
+    workbook = openpyxl.load_workbook(tmp_path / "r.xlsx")
+    assert {"rfm segments", "rfm clients", "rfm at risk", "rfm can't lose them", "rfm lost"} <= set(workbook.sheetnames)
+    assert [row[0] for row in workbook["rfm at risk"].iter_rows(values_only=True)] == ["customer", "S", "R"]
+    # the HTML names the client lists' sheets instead of printing them
+    html = (tmp_path / "r.html").read_text(encoding="utf-8")
+    assert "rfm at risk: 2 row(s) in the workbook, sheet rfm at risk." in html and "<td>S</td>" not in html
     dated = ok(cli("analyze", "rfm", file, *PRESET, "--at", "2011-03-01"))
     assert "3 clients scored; 1 with a net of zero or less left out" in dated.stdout
 

@@ -240,7 +240,10 @@ def _period_keys(frame: pl.DataFrame, period: Period, what: str) -> pl.DataFrame
     if "period" not in frame.columns:
         raise InvalidInput(f"the {what} frame has no period column", code=f"invalid_{what}", field="period")
     column = frame.schema["period"]
-    keys = pl.col("period").dt.strftime("%Y-%m") if column.is_temporal() else pl.col("period").cast(pl.Utf8)
+    text = pl.col("period").cast(pl.Utf8).str.strip_chars()
+    dated = text.str.contains(r"^\d{4}-\d{2}-\d{2}")  # a date as text: its month
+    keys = pl.col("period").dt.strftime("%Y-%m") if column.is_temporal() else pl.when(dated).then(
+        text.str.slice(0, 7)).otherwise(text)  # fmt: skip
     frame = frame.with_columns(keys.alias("period"))
     wrong = frame.filter(~pl.col("period").str.contains(_MONTH) & ~pl.col("period").str.contains(_QUARTER))
     quarterly = frame.filter(pl.col("period").str.contains(_QUARTER)).height
