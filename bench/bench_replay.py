@@ -25,9 +25,9 @@ from sqlalchemy import create_engine, make_url, text
 
 from loyalka.domain.accounts import AccountIn
 from loyalka.domain.events import OrderIn
+from loyalka.runtime import tune_collector
 from loyalka.services.accounts import create_account
 from loyalka.services.events import post_orders
-from loyalka.runtime import tune_collector
 from loyalka.services.programs import load_program
 from loyalka.storage.database import Database
 

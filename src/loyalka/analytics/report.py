@@ -34,6 +34,7 @@ class Table:
     name: str
     frame: pl.DataFrame
     caption: str | None = None
+    in_html: bool = True  # False: the workbook only (long lists); the HTML names its sheet
 
 
 @dataclass
@@ -72,8 +73,10 @@ class Report:
         return path
 
 
-def add_table(section: Section, name: str, frame: pl.DataFrame, caption: str | None = None) -> None:
-    section.tables.append(Table(name, frame, caption))
+def add_table(
+    section: Section, name: str, frame: pl.DataFrame, caption: str | None = None, *, in_html: bool = True
+) -> None:
+    section.tables.append(Table(name, frame, caption, in_html))
 
 
 def add_chart(section: Section, name: str, figure: Figure, caption: str | None = None) -> None:
@@ -145,6 +148,10 @@ def render_html(report: Report) -> str:
 
 
 def _html_table(table: Table) -> str:
+    if not table.in_html:
+        about = f" — {table.caption}" if table.caption else ""
+        return (f"<p class='cut'>{html.escape(table.name)}{html.escape(about)}: {table.frame.height:,} row(s) in "
+                f"the workbook, sheet {html.escape(sheet_name(table.name))}.</p>")  # fmt: skip
     frame = for_display(table.frame)
     head = "".join(f"<th>{html.escape(c)}</th>" for c in frame.columns)
     rows = []

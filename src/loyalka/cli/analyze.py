@@ -115,3 +115,4 @@ def write_report(report: Report, out: Path | None, xlsx: Path | None) -> None:
 
 
 from loyalka.cli import drivers as _drivers  # noqa: E402, F401 - registers `analyze drivers`
+from loyalka.cli import kpis as _kpis  # noqa: E402, F401 - registers analyze import | kpis | rfm
