@@ -1,0 +1,317 @@
+"""`loyalka roi [economics]` and `loyalka liability`: will the program pay (seed 002), what a discount and a bonus
+cost (seed 001), and what the points outstanding owe (IFRS 15). Registered by one line in cli/app.py."""
+
+from __future__ import annotations
+
+import time
+from decimal import Decimal
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from loyalka.analytics.report import Report
+from loyalka.cli.analyze import Out, Xlsx, write_report
+from loyalka.cli.common import DbOption, console, fail, open_database, progress
+from loyalka.domain.money import parse_minor
+from loyalka.errors import InvalidInput, LoyaltyError
+
+roi_app = typer.Typer(
+    help="ROI of a loyalty program (seed 002) with sensitivity; `roi economics`: discount vs bonus (seed 001).",
+    invoke_without_command=True,
+)
+
+Charts = Annotated[Path | None, typer.Option(help="Also write the report's charts as PNG files into this folder.")]
+Rate = Annotated[str, typer.Option(help="A percentage, e.g. 10%.")]
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(roi_app, name="roi")
+    app.command("liability")(liability_cmd)
+
+
+@roi_app.callback()
+def roi_cmd(
+    ctx: typer.Context,
+    z: Annotated[str, typer.Option("--z", help="Z: yearly revenue of one large client.")] = "100000",
+    n: Annotated[int, typer.Option("--n", help="N: the horizon in years.")] = 3,
+    w: Annotated[str, typer.Option("--w", help="W: churn per year, e.g. 10%.")] = "10%",
+    x: Annotated[str, typer.Option("--x", help="X: points of churn the program removes (10% -> 5%: 5%).")] = "5%",
+    y: Annotated[str, typer.Option("--y", help="Y: revenue uplift of a client who stays.")] = "10%",
+    v: Annotated[str, typer.Option("--v", help="V: the program's cost per year.")] = "20000",
+    margin: Annotated[str | None, typer.Option(help="Gross margin: count the gain on it (default: revenue).")] = None,
+    discount: Annotated[str | None, typer.Option(help="Yearly discount rate for the NPV (default: none).")] = None,
+    setup: Annotated[str, typer.Option(help="A one-off cost at the start (implementation).")] = "0",
+    spread: Annotated[str, typer.Option(help="How far each input moves in the sensitivity, ± of its base.")] = "50%",
+    vary: Annotated[
+        list[str] | None, typer.Option(help="An input's own range, NAME=LOW:HIGH (e.g. x=2%:8%, v=10000:40000).")
+    ] = None,
+    metric: Annotated[str, typer.Option(help="What the sensitivity shows: roi or npv.")] = "roi",
+    grid: Annotated[str, typer.Option(help="The two-way table's inputs, ROWS,COLUMNS.")] = "x,y",
+    steps: Annotated[int, typer.Option(help="Values per side of the two-way table.")] = 5,
+    currency: Annotated[str, typer.Option(help="The currency the money is in (a label).")] = "RUB",
+    out: Out = None,
+    xlsx: Xlsx = None,
+    charts: Charts = None,
+) -> None:
+    """The seed-002 ROI of a program beside the sound model (every year's cost, compounding churn, margin, NPV,
+    payback month), with a tornado and a two-way table. Defaults: the seed's worked example."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from loyalka.analytics import sensitivity as sens
+    from loyalka.analytics.roi import RoiInputs, parse_rate, seed_model, sound_model
+    from loyalka.analytics.roi_report import roi_report, side_by_side
+
+    started = time.perf_counter()
+    try:
+        inputs = RoiInputs(
+            revenue=_money(z, "z"),
+            years=n,
+            churn=parse_rate(w, field="w", label="--w (churn)"),
+            churn_cut=parse_rate(x, field="x", label="--x (churn cut)"),
+            uplift=parse_rate(y, field="y", label="--y (uplift)", allow_over_100=True),
+            cost=_money(v, "v"),
+            margin=parse_rate(margin, field="margin", label="--margin") if margin is not None else Decimal(1),
+            discount=parse_rate(discount, field="discount", label="--discount") if discount is not None else Decimal(0),
+            setup=_money(setup, "setup"),
+        )
+        ranges = {k: bounds for k, bounds in (_range(item) for item in vary or [])}
+        rows_name, cols_name = _grid(grid)
+        if metric not in sens.METRICS:
+            raise InvalidInput("--metric is roi or npv", code="invalid_metric", field="metric")
+        seed, sound = seed_model(inputs), sound_model(inputs)
+        with progress() as bar:
+            bar.add_task("sensitivity", total=None)
+            report = roi_report(
+                inputs, spread=parse_rate(spread, field="spread", label="--spread"), ranges=ranges, metric=metric,
+                grid=(rows_name, cols_name), steps=steps, currency=currency,
+            )  # fmt: skip
+    except LoyaltyError as exc:
+        fail(exc)
+    figures, ratios = side_by_side(inputs, seed, sound)
+    _print_side_by_side(figures, ratios, currency)
+    console.print(
+        f"the formula as printed, (Z*Y/100)*N*(1-W+X)/100, gives {_shown(_minor(seed.printed_gain))} "
+        f"(ROI {_pct(seed.printed_roi)}) as the seed substitutes W = 10, X = 5; "
+        f"{_shown(_minor(seed.mixed_gain))} (ROI {_pct(seed.mixed_roi)}) with W, X as fractions"
+    )
+    _finish(report, out, xlsx, charts, "roi", started)
+
+
+@roi_app.command("economics")
+def economics_cmd(
+    markup: Rate = "30%",
+    rate: Annotated[str, typer.Option(help="The discount rate, and the bonus rate (points per 1 of sale).")] = "10%",
+    redemption: Annotated[str | None, typer.Option(help="Share of the points eventually spent.")] = None,
+    breakage: Annotated[
+        str | None, typer.Option(help="Share of the points never spent (instead of --redemption).")
+    ] = None,
+    max_rate: Annotated[
+        str | None, typer.Option(help="The chart's highest rate (default 25% or twice --rate).")
+    ] = None,
+    out: Out = None,
+    xlsx: Xlsx = None,
+    charts: Charts = None,
+) -> None:
+    """Discount vs bonus: what each costs as a share of the sale and of the gross margin (seed 001)."""
+    from loyalka.analytics import economics as econ
+    from loyalka.analytics.roi import parse_rate
+    from loyalka.analytics.roi_report import economics_report
+
+    started = time.perf_counter()
+    try:
+        if redemption is not None and breakage is not None:
+            raise InvalidInput(
+                "give --redemption or --breakage, not both",
+                code="invalid_rate",
+                field="redemption",
+                label="--redemption",
+            )
+        spent = (
+            parse_rate(redemption, field="redemption", label="--redemption") if redemption is not None
+            else 1 - parse_rate(breakage, field="breakage", label="--breakage") if breakage is not None
+            else Decimal("0.7")
+        )  # fmt: skip
+        offer = econ.Offer(
+            parse_rate(markup, field="markup", label="--markup", allow_over_100=True),
+            parse_rate(rate, field="rate", label="--rate"),
+            spent,
+        )
+        report = economics_report(
+            offer, parse_rate(max_rate, field="max_rate", label="--max-rate") if max_rate else None
+        )
+    except LoyaltyError as exc:
+        fail(exc)
+    table = Table("mechanic", "cost, % of sale", "cost, % of gross margin", "margin left, % of sale")
+    for row in econ.costs(offer):
+        table.add_row(row.mechanic, _pct(row.of_sale), _pct(row.of_margin), _pct(row.margin_left))
+    console.print(table)
+    equivalent = econ.equivalent_bonus_rate(offer)
+    if equivalent is not None:
+        console.print(f"a bonus of {_pct(equivalent)} costs (at face value) what a {_pct(offer.rate)} discount costs")
+    for reading, formula, share in econ.seed_001_readings(offer.markup, offer.rate):
+        console.print(f"seed 001, {reading}: {formula} = {_pct(share)}")
+    _finish(report, out, xlsx, charts, "roi", started)
+
+
+def liability_cmd(
+    db: DbOption = None,
+    program: Annotated[str | None, typer.Option(help="The program's code (default: the only one).")] = None,
+    at: Annotated[str | None, typer.Option(help="As of the end of this day, YYYY-MM-DD (default: now).")] = None,
+    forfeits: Annotated[
+        str, typer.Option(help="Forfeited points in the breakage rate: breakage or ignore.")
+    ] = "breakage",
+    breakage: Annotated[str | None, typer.Option(help="Use this breakage rate instead of the history's.")] = None,
+    out: Out = None,
+    xlsx: Xlsx = None,
+    charts: Charts = None,
+) -> None:
+    """Outstanding points by kind and expiry month, their value, expected breakage, the deferred revenue (IFRS 15)
+    and its monthly movement."""
+    from loyalka.analytics.liability import liability, movement
+    from loyalka.analytics.liability_db import lots_at, month_snapshots, parse_at, read_ledger
+    from loyalka.analytics.liability_report import liability_report
+    from loyalka.analytics.roi import parse_rate
+    from loyalka.domain.periods import utcnow
+    from loyalka.services.programs import active_program, program_by_code
+
+    started = time.perf_counter()
+    try:
+        if forfeits not in ("breakage", "ignore"):
+            raise InvalidInput("--forfeits is breakage or ignore", code="invalid_forfeits", field="forfeits")
+        rate = parse_rate(breakage, field="breakage", label="--breakage") if breakage is not None else None
+        database = open_database(db)
+        with database.unit_of_work() as session:
+            rules = active_program(session, program_by_code(session, program).id).rules
+            instant = parse_at(at, rules.program.timezone, now=utcnow())
+            ledger = read_ledger(session, program)
+        with progress() as bar:
+            bar.add_task("months", total=None)
+            state = liability(lots_at(ledger, instant), instant, forfeits=forfeits, breakage=rate)
+            moves = movement(month_snapshots(ledger, instant), forfeits=forfeits, breakage=rate)
+        report = liability_report(state, moves, program=ledger.program, currency=rules.program.currency)
+    except LoyaltyError as exc:
+        fail(exc)
+    console.print(
+        f"program {ledger.program}, as of {state.at.isoformat(timespec='minutes')} ({rules.program.currency})"
+    )
+    table = Table("kind", "outstanding", "pending", "value", "breakage", "expected breakage", "deferred revenue")
+    for row in state.by_kind.iter_rows(named=True):
+        table.add_row(
+            row["kind"], f"{row['outstanding_points']:.2f}", f"{row['pending_points']:.2f}",
+            _shown(row["outstanding_minor"]), f"{row['breakage_rate'] * 100:.1f}%",
+            _shown(row["expected_breakage_minor"]), _shown(row["deferred_minor"]),
+        )  # fmt: skip
+    console.print(table)
+    console.print(
+        f"total: value {_shown(state.outstanding_minor)}, expected breakage "
+        f"{_shown(state.expected_breakage_minor)}, deferred revenue {_shown(state.deferred_minor)}"
+    )
+    _print_movement(moves)
+    _finish(report, out, xlsx, charts, "liability", started)
+
+
+# --- helpers -------------------------------------------------------------------------------------------------
+def _shown(minor: int) -> str:
+    """12345678 -> "123 456.78": money for people, grouped by thousands."""
+    sign = "-" if minor < 0 else ""
+    whole, frac = divmod(abs(minor), 100)
+    return f"{sign}{whole:,}.{frac:02d}".replace(",", " ")
+
+
+def _money(text: str, field: str) -> Decimal:
+    return Decimal(parse_minor(text, field=field)) / 100
+
+
+def _minor(amount: Decimal) -> int:
+    from loyalka.analytics.roi import to_minor
+
+    return to_minor(amount)
+
+
+def _pct(value: Decimal) -> str:
+    from loyalka.analytics.roi import percent
+
+    return f"{percent(value)}%"
+
+
+def _range(item: str) -> tuple[str, tuple[Decimal, Decimal]]:
+    """NAME=LOW:HIGH, rates with %, money as amounts, years as whole numbers."""
+    from loyalka.analytics.roi import parse_rate
+    from loyalka.analytics.sensitivity import RATES, parameter
+
+    name, sep, rest = item.partition("=")
+    low, colon, high = rest.partition(":")
+    if not sep or not colon:
+        raise InvalidInput(f"--vary {item!r}: write NAME=LOW:HIGH, e.g. x=2%:8%", code="invalid_range", field="vary")
+    key = parameter(name)
+    if key in RATES:
+        return key, (parse_rate(low, field=key, allow_over_100=True), parse_rate(high, field=key, allow_over_100=True))
+    if key == "years":
+        if not (low.strip().isdigit() and high.strip().isdigit()):
+            raise InvalidInput(f"--vary {item!r}: years are whole numbers", code="invalid_range", field="vary")
+        return key, (Decimal(low.strip()), Decimal(high.strip()))
+    return key, (_money(low, key), _money(high, key))
+
+
+def _grid(text: str) -> tuple[str, str]:
+    from loyalka.analytics.sensitivity import parameter
+
+    parts = [p for p in text.split(",") if p.strip()]
+    if len(parts) != 2:
+        raise InvalidInput(f"--grid {text!r}: write two inputs, e.g. x,y", code="invalid_grid", field="grid")
+    return parameter(parts[0]), parameter(parts[1])
+
+
+def _print_side_by_side(figures, ratios, currency: str) -> None:  # type: ignore[no-untyped-def]
+    table = Table("", "seed 002", "sound model", "", title=f"ROI per large client ({currency})", title_justify="left")
+    for row in figures.iter_rows(named=True):
+        seed = "—" if row["seed_minor"] is None else _shown(row["seed_minor"])
+        sound = "—" if row["sound_minor"] is None else _shown(row["sound_minor"])
+        table.add_row(row["figure"], seed, sound, row["note"])
+    for row in ratios.iter_rows(named=True):
+        table.add_row(row["figure"], row["seed"], row["sound"], "")
+    console.print(table)
+
+
+def _print_movement(moves) -> None:  # type: ignore[no-untyped-def]
+    if moves.is_empty():
+        console.print("no points credited yet: nothing to move")
+        return
+    names = ("opening", "earned", "spent", "expired", "forfeited", "breakage_change", "closing")
+    table = Table("month", *(n.replace("_", " ") for n in names), title="deferred revenue by month (last 12)",
+                  title_justify="left")  # fmt: skip
+    for row in moves.tail(12).iter_rows(named=True):
+        table.add_row(row["month"], *(_shown(row[f"{n}_minor"]) for n in names))
+    console.print(table)
+
+
+def _finish(
+    report: Report, out: Path | None, xlsx: Path | None, charts: Path | None, prefix: str, started: float
+) -> None:
+    write_report(report, out, xlsx)
+    if charts is not None:
+        try:
+            for path in write_charts(report, charts, prefix):
+                console.print(f"chart: {path}")
+        except LoyaltyError as exc:
+            fail(exc)
+    console.print(f"done in {time.perf_counter() - started:.1f} s")
+
+
+def write_charts(report: Report, folder: Path, prefix: str) -> list[Path]:
+    """Each chart of the report as ``<prefix>_<name>.png`` in ``folder`` (created if need be)."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        written = []
+        for section in report.sections:
+            for chart in section.charts:
+                path = folder / f"{prefix}_{chart.name.replace(' ', '_')}.png"
+                path.write_bytes(chart.png)
+                written.append(path)
+    except OSError as exc:
+        raise InvalidInput(
+            f"cannot write charts into {folder}: {exc.strerror}", code="cannot_write", field="charts"
+        ) from exc
+    return written
