@@ -104,8 +104,9 @@ def tornado(
     if metric not in METRICS:
         raise InvalidInput(f"metric must be one of {', '.join(METRICS)}", code="invalid_metric", field="metric")
     _check_spread(spread)
+    ranges = _named(ranges)
     rows = []
-    for name in names or default_parameters(i):
+    for name in [parameter(n) for n in names] if names else default_parameters(i):
         low, high = bounds(i, name, spread, ranges)
         at_low, at_high = with_value(i, name, low), with_value(i, name, high)
         seed = name in SEED_INPUTS
@@ -149,6 +150,7 @@ def two_way(
 ) -> pl.DataFrame:
     """The metric over a grid of two inputs: a row per value of ``rows``, a column per value of ``cols``. ROI in
     percent (2 places); NPV in major units. ``model="seed"`` fills it with the seed's ROI instead."""
+    rows, cols, ranges = parameter(rows), parameter(cols), _named(ranges)
     if rows == cols:
         raise InvalidInput("a two-way table needs two different inputs", code="invalid_grid", field="grid")
     if model == "seed" and not {rows, cols} <= set(SEED_INPUTS):
@@ -227,6 +229,10 @@ def tornado_chart(rows: list[TornadoRow], base: Decimal, metric: str, title: str
     axes.grid(axis="x", alpha=0.3)
     figure.tight_layout()
     return figure
+
+
+def _named(ranges: Mapping[str, tuple[Decimal, Decimal]] | None) -> dict[str, tuple[Decimal, Decimal]]:
+    return {parameter(name): bounds for name, bounds in (ranges or {}).items()}
 
 
 def _check_spread(spread: Decimal) -> None:

@@ -122,12 +122,7 @@ def economics_cmd(
     started = time.perf_counter()
     try:
         if redemption is not None and breakage is not None:
-            raise InvalidInput(
-                "give --redemption or --breakage, not both",
-                code="invalid_rate",
-                field="redemption",
-                label="--redemption",
-            )
+            raise InvalidInput("give --redemption or --breakage, not both", code="invalid_rate", field="redemption")
         spent = (
             parse_rate(redemption, field="redemption", label="--redemption") if redemption is not None
             else 1 - parse_rate(breakage, field="breakage", label="--breakage") if breakage is not None
