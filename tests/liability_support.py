@@ -45,6 +45,14 @@ def november(db: Database, *, close: bool = True) -> None:
             close_month(s, "2026-11", now=moscow(2026, 12, 1, 0, 30))
 
 
-def textile_ledger(db: Database, *, close_november: bool = True) -> None:
+def december(db: Database) -> None:
+    post(db, order("e6", "SALON-2", "O-6", moscow(2026, 12, 10, 12), rub=9000, redeem_minor=50000))
+    with db.unit_of_work() as s:
+        close_month(s, "2026-12", now=moscow(2027, 1, 1, 0, 30))
+
+
+def textile_ledger(db: Database, *, close_november: bool = True, through_december: bool = False) -> None:
     october(db)
     november(db, close=close_november)
+    if through_december:
+        december(db)

@@ -35,6 +35,7 @@ def test_roi_prints_the_seeds_example_beside_the_sound_model() -> None:
     out = ok(cli("roi"))
     assert "28 500.00" in out and "42.50" in out  # the seed's example
     assert "54 186.25" in out and "60 000.00" in out and "-9.69" in out  # the sound model
+    assert "break-even yearly cost" in out and "18 062.08" in out
     assert "gives -1 200.00 (ROI -106.00%)" in out and "285.00 (ROI -98.58%)" in out  # the printed formula
 
 
@@ -127,17 +128,17 @@ def test_economics_refuses_bad_rates(args: tuple[str, ...], words: str) -> None:
 
 
 def test_liability_prints_the_deferred_revenue_of_the_textile_ledger(db: Database, tmp_path: Path) -> None:
-    textile_ledger(db)
-    out = ok(cli("liability", "--db", db.url, "--at", "2026-11-30", "--xlsx", tmp_path / "l.xlsx",
+    textile_ledger(db, through_december=True)
+    out = ok(cli("liability", "--db", db.url, "--at", "2026-12-31", "--xlsx", tmp_path / "l.xlsx",
                  "--out", tmp_path / "l.html", "--charts", tmp_path))  # fmt: skip
-    assert "total: value 900.00, expected breakage 601.11, deferred revenue 298.89" in out
-    assert "2026-11" in out and "1 410.00" in out and "1 300.00" in out
+    assert "total: value 850.00, expected breakage 520.36, deferred revenue 329.64" in out
+    assert "2026-11" in out and "1 410.00" in out and "1 300.00" in out and "-11.46" in out
     book = openpyxl.load_workbook(tmp_path / "l.xlsx")
     assert {"liability by kind", "liability by expiry month", "liability movement"} <= set(book.sheetnames)
     assert (tmp_path / "liability_movement.png").exists()
-    ignored = ok(cli("liability", "--db", db.url, "--program", "liontex-privilege", "--at", "2026-11-30",
+    ignored = ok(cli("liability", "--db", db.url, "--program", "liontex-privilege", "--at", "2026-12-31",
                      "--forfeits", "ignore"))  # fmt: skip
-    assert "deferred revenue 368.18" in ignored
+    assert "deferred revenue 383.87" in ignored
 
 
 @pytest.mark.parametrize(
@@ -153,3 +154,20 @@ def test_liability_prints_the_deferred_revenue_of_the_textile_ledger(db: Databas
 def test_liability_refuses_bad_input(db: Database, args: tuple[str, ...], words: str) -> None:
     textile_ledger(db)
     refused(cli("liability", "--db", db.url, *args), words)
+
+
+def test_roi_takes_z_and_w_from_the_real_history() -> None:
+    from tests.conftest import SHARED_DATA
+
+    if not SHARED_DATA.exists():
+        pytest.fail(f"the real data set is not at {SHARED_DATA}")
+    out = ok(cli("roi", "--history", SHARED_DATA, "--preset", "online_retail", "--v", "1000", "--margin", "30%",
+                 "--discount", "10%"))  # fmt: skip
+    assert "the top 20.00% of the 2742 clients" in out and "(549 clients) bought 7 929.57 GBP a year each (Z)" in out
+    assert "W = 16.72% a year" in out and "ROI per large client (GBP)" in out
+    assert "2 100.07" in out and "-1 751.95" in out and "359.56" in out  # seed's gain, sound NPV, break-even V
+
+
+def test_roi_refuses_a_history_it_cannot_read(tmp_path: Path) -> None:
+    refused(cli("roi", "--history", tmp_path / "none.csv", "--preset", "online_retail"), "none.csv")
+    refused(cli("roi", "--history", tmp_path / "none.csv"), "give --preset or map the columns")

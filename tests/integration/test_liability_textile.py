@@ -28,7 +28,7 @@ def end_of(day: str):  # type: ignore[no-untyped-def]
     return parse_at(day, TZ, now=datetime.now(UTC))
 
 
-def test_after_the_november_close_900_are_outstanding_and_298_89_deferred(db: Database) -> None:
+def test_after_the_november_close_900_are_outstanding_and_368_18_deferred(db: Database) -> None:
     textile_ledger(db)
     at = end_of("2026-11-30")
     lots = lots_at(ledger(db), at)
@@ -42,15 +42,32 @@ def test_after_the_november_close_900_are_outstanding_and_298_89_deferred(db: Da
         ("SALON-2", 90000, 90000, 0, 0, 0),  # E: outstanding
     ]
     state = liability(lots, at)
-    # breakage: (1 300 expired + 510 forfeited) / (900 spent + 1 300 + 510) = 1 810 / 2 710
-    assert state.by_kind["breakage_rate"][0] == pytest.approx(1810 / 2710)
-    assert (state.outstanding_minor, state.expected_breakage_minor, state.deferred_minor) == (90000, 60111, 29889)
+    # October's lots are all settled: 1 300 expired of 900 + 1 300; November's wait for E
+    assert state.by_kind["breakage_rate"][0] == pytest.approx(1300 / 2200)
+    assert (state.outstanding_minor, state.expected_breakage_minor, state.deferred_minor) == (90000, 53182, 36818)
     assert state.by_expiry.select("expires_in", "outstanding_points").rows() == [("2026-12", D(900))]
 
 
+def test_after_the_december_close_forfeits_count_as_breakage(db: Database) -> None:
+    textile_ledger(db, through_december=True)
+    at = end_of("2026-12-31")
+    state = liability(lots_at(ledger(db), at), at)
+    # October and November settled: spent 900 + 500, expired 1 300 + 400, forfeited 510 -> 2 210 / 3 610;
+    # F's 850 outstanding: expected breakage 850 * 2 210/3 610 = 520.36
+    assert state.breakage.select("settled_cohorts", "spent_points", "expired_points", "forfeited_points").row(0) == (
+        2,
+        D(1400),
+        D(1700),
+        D(510),
+    )
+    assert (state.outstanding_minor, state.expected_breakage_minor, state.deferred_minor) == (85000, 52036, 32964)
+    ignored = liability(lots_at(ledger(db), at), at, forfeits="ignore")
+    assert ignored.deferred_minor == 38387  # 850 * (1 - 1 700/3 100)
+
+
 def test_the_monthly_movement_from_the_ledger(db: Database) -> None:
-    textile_ledger(db)
-    moves = movement(month_snapshots(ledger(db), end_of("2026-11-30")))
+    textile_ledger(db, through_december=True)
+    moves = movement(month_snapshots(ledger(db), end_of("2026-12-31")))
     assert moves.select(
         "month",
         "opening_minor",
@@ -62,7 +79,8 @@ def test_the_monthly_movement_from_the_ledger(db: Database) -> None:
         "closing_minor",
     ).rows() == [  # fmt: skip
         ("2026-10", 0, 220000, 0, 0, 0, 0, 220000),
-        ("2026-11", 220000, 141000, 90000, 130000, 51000, 60111, 29889),
+        ("2026-11", 220000, 141000, 90000, 130000, 51000, 53182, 36818),
+        ("2026-12", 36818, 85000, 50000, 40000, 0, -1146, 32964),
     ]
 
 
@@ -71,7 +89,7 @@ def test_in_mid_november_every_point_is_still_owed(db: Database) -> None:
     at = end_of("2026-11-20")
     state = liability(lots_at(ledger(db), at), at)
     row = state.by_kind.row(0, named=True)
-    # A is spent (the only settled lot: no breakage seen yet); B 300 + C 1 000 + D 510 + E 900 outstanding
+    # no month of earning is settled yet (only A is): no breakage; B 300 + C 1 000 + D 510 + E 900 outstanding
     assert row["outstanding_points"] == D(2710) and row["pending_points"] == D(1410)
     assert row["breakage_rate"] == 0.0
     assert state.deferred_minor == 271000
@@ -81,7 +99,7 @@ def test_points_past_their_date_count_as_expired_before_the_close_runs(db: Datab
     textile_ledger(db, close_november=False)
     at = end_of("2026-11-30")
     state = liability(lots_at(ledger(db), at), at)
-    # B's 300 and C's 1 000 lapsed at Dec 1 00:00; no forfeit yet: D 510 + E 900 outstanding, rate 1 300 / 2 200
+    # B's 300 and C's 1 000 lapsed at Dec 1 00:00 (October settled); no forfeit yet: D 510 + E 900 outstanding
     assert state.outstanding_minor == 141000
     assert state.expected_breakage_minor == 83318  # 1 410 * 13/22 = 833.18
     assert state.deferred_minor == 57682

@@ -12,7 +12,7 @@ import pytest
 from loyalka.analytics.liability import LOTS_COLUMNS, as_of, check_lots, liability, movement
 from loyalka.errors import InvalidInput
 
-NOV_1, DEC_1, JAN_1 = datetime(2026, 11, 1), datetime(2026, 12, 1), datetime(2027, 1, 1)
+NOV_1, DEC_1, JAN_1, FEB_1 = datetime(2026, 11, 1), datetime(2026, 12, 1), datetime(2027, 1, 1), datetime(2027, 2, 1)
 
 
 def lot(account, kind, earned, remaining, spent, expired, forfeited, at, available, expires, decimals=2, value=100):  # type: ignore[no-untyped-def]
@@ -28,7 +28,7 @@ def frame(*lots: dict) -> pl.DataFrame:
     return pl.DataFrame(list(lots), schema=LOTS_COLUMNS)
 
 
-# the ledger at the end of October (nothing spent yet) and at the end of November (after the close)
+# the ledger at the end of October (nothing spent yet), November and December (after their closes)
 OCTOBER = frame(
     lot("SALON-1", "bonus", 50000, 50000, 0, 0, 0, datetime(2026, 10, 5, 12), NOV_1, DEC_1),
     lot("SALON-1", "bonus", 70000, 70000, 0, 0, 0, datetime(2026, 10, 20, 15), NOV_1, DEC_1),
@@ -41,23 +41,42 @@ NOVEMBER = frame(
     lot("SALON-1", "bonus", 51000, 0, 0, 0, 51000, datetime(2026, 11, 10, 11), DEC_1, JAN_1),
     lot("SALON-2", "bonus", 90000, 90000, 0, 0, 0, datetime(2026, 11, 15, 12), DEC_1, JAN_1),
 )
+DECEMBER = pl.concat(
+    [
+        NOVEMBER.head(4),
+        frame(
+            lot("SALON-2", "bonus", 90000, 0, 50000, 40000, 0, datetime(2026, 11, 15, 12), DEC_1, JAN_1),
+            lot("SALON-2", "bonus", 85000, 85000, 0, 0, 0, datetime(2026, 12, 10, 12), JAN_1, FEB_1),
+        ),
+    ]
+)
 
 
 def test_breakage_is_the_share_of_settled_points_that_expired_or_were_forfeited() -> None:
+    # settled cohorts: October (A, B, C) and November (D forfeited, E 500 spent and 400 expired)
+    state = liability(DECEMBER, JAN_1)
+    basis = state.breakage.row(0, named=True)
+    assert (basis["settled_cohorts"], basis["settled_lots"]) == (2, 5)
+    assert (basis["spent_points"], basis["expired_points"], basis["forfeited_points"]) == (D(1400), D(1700), D(510))
+    assert basis["breakage_rate"] == pytest.approx(2210 / 3610)
+    # 850.00 outstanding; expected breakage 850 * 2 210/3 610 = 520.360 -> 520.36; deferred 329.64
+    assert (state.outstanding_minor, state.expected_breakage_minor, state.deferred_minor) == (85000, 52036, 32964)
+
+
+def test_a_month_of_earning_counts_only_once_every_lot_of_it_is_settled() -> None:
+    # at the end of November the November lots are not all settled (E is open): D's forfeit waits for them
     state = liability(NOVEMBER, DEC_1)
     basis = state.breakage.row(0, named=True)
-    assert basis["known_lots"] == 4
-    assert (basis["spent_points"], basis["expired_points"], basis["forfeited_points"]) == (D(900), D(1300), D(510))
-    assert basis["breakage_rate"] == pytest.approx(1810 / 2710)
-    # 900.00 outstanding; expected breakage 900 * 1810/2710 = 601.107 -> 601.11; deferred 298.89
-    assert (state.outstanding_minor, state.expected_breakage_minor, state.deferred_minor) == (90000, 60111, 29889)
+    assert (basis["settled_cohorts"], basis["forfeited_points"]) == (1, D(0))
+    assert basis["breakage_rate"] == pytest.approx(1300 / 2200)
+    assert (state.outstanding_minor, state.expected_breakage_minor, state.deferred_minor) == (90000, 53182, 36818)
 
 
 def test_forfeits_may_be_left_out_of_the_rate() -> None:
-    state = liability(NOVEMBER, DEC_1, forfeits="ignore")
-    assert state.by_kind["breakage_rate"][0] == pytest.approx(1300 / 2200)
-    assert state.expected_breakage_minor == 53182  # 900 * 13/22 = 531.818
-    assert state.deferred_minor == 36818
+    state = liability(DECEMBER, JAN_1, forfeits="ignore")
+    assert state.by_kind["breakage_rate"][0] == pytest.approx(1700 / 3100)
+    assert state.expected_breakage_minor == 46613  # 850 * 17/31 = 466.129
+    assert state.deferred_minor == 38387
 
 
 def test_a_given_rate_replaces_the_estimate() -> None:
@@ -73,13 +92,14 @@ def test_without_settled_lots_there_is_no_breakage_yet_and_the_whole_value_is_de
     assert liability(OCTOBER, datetime(2026, 10, 31)).by_kind["pending_points"][0] == D(2200)
 
 
-def test_open_lots_are_left_out_of_the_estimate_even_their_spent_part() -> None:
+def test_open_lots_keep_their_whole_month_out_of_the_estimate() -> None:
     partly = frame(
-        lot("A", "bonus", 10000, 4000, 6000, 0, 0, datetime(2026, 10, 5), NOV_1, JAN_1),  # open: left out whole
+        lot("A", "bonus", 10000, 4000, 6000, 0, 0, datetime(2026, 10, 5), NOV_1, JAN_1),  # open: October left out
+        lot("B", "bonus", 10000, 0, 10000, 0, 0, datetime(2026, 10, 9), NOV_1, JAN_1),  # settled, but in October
         lot("A", "bonus", 10000, 0, 2000, 8000, 0, datetime(2026, 9, 5), datetime(2026, 10, 1), NOV_1),
     )
     state = liability(partly, datetime(2026, 11, 15))
-    assert state.by_kind["breakage_rate"][0] == pytest.approx(0.8)
+    assert state.by_kind["breakage_rate"][0] == pytest.approx(0.8)  # September alone: 8 000 of 10 000 expired
     assert state.expected_breakage_minor == 3200 and state.deferred_minor == 800
 
 
@@ -107,8 +127,8 @@ def test_a_point_worth_a_fraction_of_a_kopeck_is_valued_exactly_and_rounded_half
 
 
 def test_the_movement_adds_up_month_by_month() -> None:
-    moves = movement([("2026-10", NOV_1, OCTOBER), ("2026-11", DEC_1, NOVEMBER)])
-    october, november = moves.rows(named=True)
+    moves = movement([("2026-10", NOV_1, OCTOBER), ("2026-11", DEC_1, NOVEMBER), ("2026-12", JAN_1, DECEMBER)])
+    october, november, december = moves.rows(named=True)
     assert october == {
         "month": "2026-10", "opening_minor": 0, "earned_minor": 220000, "spent_minor": 0, "expired_minor": 0,
         "forfeited_minor": 0, "breakage_change_minor": 0, "closing_minor": 220000, "outstanding_minor": 220000,
@@ -117,9 +137,10 @@ def test_the_movement_adds_up_month_by_month() -> None:
     assert november["opening_minor"] == 220000
     assert (november["earned_minor"], november["spent_minor"]) == (141000, 90000)
     assert (november["expired_minor"], november["forfeited_minor"]) == (130000, 51000)
-    assert november["breakage_change_minor"] == 60111
-    assert november["closing_minor"] == 29889
-    for row in (october, november):
+    assert (november["breakage_change_minor"], november["closing_minor"]) == (53182, 36818)
+    assert (december["earned_minor"], december["spent_minor"], december["expired_minor"]) == (85000, 50000, 40000)
+    assert (december["breakage_change_minor"], december["closing_minor"]) == (52036 - 53182, 32964)
+    for row in (october, november, december):
         flows = row["earned_minor"] - row["spent_minor"] - row["expired_minor"] - row["forfeited_minor"]
         assert row["closing_minor"] == row["opening_minor"] + flows - row["breakage_change_minor"]
 

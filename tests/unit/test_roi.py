@@ -65,6 +65,7 @@ def test_the_sound_model_on_the_seeds_inputs_counts_kept_clients_and_three_years
     assert abs(result.roi - D("-5813.75") / D(60000)) < D("1e-25")
     assert percent(result.roi) == D("-9.69")
     assert result.payback_month is None
+    assert to_minor(result.break_even_cost) == 1806208  # 54 186.25 / 3: it pays only under 18 062.08 a year
 
 
 def test_on_a_30_percent_margin_the_seeds_program_loses_73_percent() -> None:
@@ -72,6 +73,7 @@ def test_on_a_30_percent_margin_the_seeds_program_loses_73_percent() -> None:
     assert result.gain == D("16255.875")
     assert result.net == D("-43744.125")
     assert result.roi == D("-0.72906875")
+    assert result.break_even_cost == D("5418.625")
 
 
 def test_a_program_earning_1000_a_month_for_a_6000_yearly_cost_pays_back_in_month_6() -> None:
@@ -96,6 +98,7 @@ def test_a_setup_cost_is_paid_once_at_the_start() -> None:
     assert [r.cost for r in result.years] == [D(18000), D(6000)]
     assert result.net == D(24000 - 24000)
     assert result.payback_month == 24
+    assert result.break_even_cost == D(6000)  # (24 000 of gains - 12 000 of setup) / 2 years
 
 
 def test_discounting_values_each_month_at_its_own_time() -> None:
@@ -118,6 +121,8 @@ def test_discounting_values_each_month_at_its_own_time() -> None:
 def test_discounted_costs_of_later_years_are_worth_less() -> None:
     result = sound_model(RoiInputs(D(120000), 2, D(0), D(0), D("0.10"), D(6000), discount=D("0.10")))
     assert abs(result.present_cost - (6000 + D(6000) / D("1.1"))) < D("1e-20")
+    # the break-even V spreads the present gains over the present value of one V a year: 1 + 1/1.1
+    assert abs(result.break_even_cost - result.present_gain / (1 + 1 / D("1.1"))) < D("1e-20")
 
 
 def test_a_higher_churn_cut_or_uplift_always_helps() -> None:

@@ -6,12 +6,16 @@ money value of one whole point in money minor units, and the lot's times (all na
 ``storage`` of a live program (liability_db.py) and the backtest both produce it. Each lot satisfies
 ``earned = remaining + spent + expired + forfeited``.
 
-Breakage is estimated per kind from the lots whose fate is known — nothing left in them: spent, expired or
-forfeited to the last point. A lot still holding points is left out whole, its spent part too: spending is seen
-at once and expiry only at the end, so counting the spent parts of open lots would bias the rate towards zero.
-Forfeits (the balance of a client who left) are points never redeemed: by default they count as breakage, like
-expiry (``forfeits="ignore"`` leaves them out of both sides of the rate). With no known fate yet, the rate is
-zero: the whole value stays a liability until history says otherwise.
+Breakage is estimated per kind from the points whose fate is known: the share of them that expired (or were
+forfeited) rather than spent. A lot's fate is known once nothing is left in it, but lots settle at different
+speeds — a spend or a forfeit settles a lot early, an expiry only at its end — so the settled lots of a month whose
+other lots are still open would bias the rate (towards the early outcomes). The estimate therefore takes whole
+cohorts: the lots of a kind earned in one month count once every one of them is settled. Open lots keep their
+month out whole. Forfeits (the balance of a client who left) are points never redeemed: by default they count as
+breakage, like expiry (``forfeits="ignore"`` leaves them out of both sides of the rate). Until a month is settled
+the rate is zero: the whole value stays a liability until history supports breakage (IFRS 15 recognises
+breakage only when it is highly probable not to reverse). Points that never expire may never settle a month;
+give their rate (``breakage``) when experience supports one.
 
 Deferred revenue = value of the outstanding points - expected breakage on them (value * rate). Points past their
 expiry that the month close has not written off yet can no longer be spent: they count as expired.
@@ -153,27 +157,41 @@ def liability(
 def breakage_rates(
     lots: pl.DataFrame, *, forfeits: str = "breakage", override: Decimal | Mapping[str, Decimal] | None = None
 ) -> pl.DataFrame:
-    """Per kind: the lots whose fate is known, their spent, expired and forfeited points, and the rate
-    (expired [+ forfeited]) / (spent + expired [+ forfeited]) as the exact parts and as a float."""
+    """Per kind: the settled cohorts (months of earning whose every lot is settled), their spent, expired and
+    forfeited points, and the rate (expired [+ forfeited]) / (spent + expired [+ forfeited]) as the exact parts and
+    as a float."""
     if forfeits not in FORFEITS:
         raise InvalidInput(f"forfeits is one of {', '.join(FORFEITS)}", code="invalid_forfeits", field="forfeits")
     counted = pl.col("forfeited_minor") if forfeits == "breakage" else pl.lit(0, pl.Int64)
-    resolved = (pl.col("remaining_minor") == 0) & (pl.col("earned_minor") > 0)
-    frame = (
-        lots.group_by("kind")
+    cohorts = (
+        lots.with_columns(pl.col("earned_at").dt.strftime("%Y-%m").alias("cohort"))
+        .group_by("kind", "cohort")
         .agg(
-            resolved.sum().cast(pl.Int64).alias("known_lots"),
-            *(
-                _points(name).filter(resolved).sum().alias(f"{name.removesuffix('_minor')}_points")
-                for name in POINTS[2:]
-            ),
-            pl.col("expired_minor").filter(resolved).sum().alias("e"),
-            pl.col("spent_minor").filter(resolved).sum().alias("s"),
-            counted.filter(resolved).sum().alias("f"),
+            (pl.col("remaining_minor") > 0).sum().alias("open"),
+            pl.len().alias("lots"),
+            *(_points(name).sum().alias(f"{name.removesuffix('_minor')}_points") for name in POINTS[2:]),
+            pl.col("expired_minor").sum().alias("e"),
+            pl.col("spent_minor").sum().alias("s"),
+            counted.sum().alias("f"),
         )
-        .with_columns((pl.col("e") + pl.col("f")).alias("expired_part"))
-        .with_columns((pl.col("expired_part") + pl.col("s")).alias("known_part"))
-        .drop("e", "s", "f")
+    )
+    settled = cohorts.filter(pl.col("open") == 0)
+    frame = (
+        lots.select("kind")
+        .unique()
+        .join(
+            settled.group_by("kind").agg(
+                pl.len().cast(pl.Int64).alias("settled_cohorts"),
+                pl.col("lots").sum().cast(pl.Int64).alias("settled_lots"),
+                pl.col("spent_points", "expired_points", "forfeited_points").sum(),
+                (pl.col("e") + pl.col("f")).sum().alias("expired_part"),
+                (pl.col("e") + pl.col("f") + pl.col("s")).sum().alias("known_part"),
+            ),
+            on="kind",
+            how="left",
+        )
+        .with_columns(pl.col("settled_cohorts", "settled_lots", "expired_part", "known_part").fill_null(0))
+        .with_columns(pl.col("spent_points", "expired_points", "forfeited_points").fill_null(Decimal(0)))
         .sort("kind")
     )
     if override is not None:
@@ -183,7 +201,7 @@ def breakage_rates(
         .then(pl.col("expired_part") / pl.col("known_part"))
         .otherwise(0.0)
         .alias("breakage_rate"),
-        pl.lit("override" if override is not None else f"history (forfeits: {forfeits})").alias("basis"),
+        pl.lit("override" if override is not None else f"settled cohorts (forfeits: {forfeits})").alias("basis"),
     )
 
 

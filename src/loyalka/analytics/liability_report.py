@@ -20,8 +20,8 @@ def liability_report(state: Liability, moves: pl.DataFrame, *, program: str, cur
         f"Outstanding points are worth {format_minor(state.outstanding_minor)}; expected breakage on them "
         f"{format_minor(state.expected_breakage_minor)}; deferred revenue (contract liability) "
         f"{format_minor(state.deferred_minor)}.",
-        "Breakage is the share of the points of settled lots (nothing left in them) that expired or were forfeited "
-        "rather than spent; lots still holding points are left out of the estimate.",
+        "Breakage is the share of the points that expired or were forfeited rather than spent, over the months of "
+        "earning whose every lot is settled (nothing left in it); a month with an open lot is left out whole.",
     )
     add_table(section, "liability by kind", state.by_kind)
     add_table(section, "liability by expiry month", state.by_expiry, "expires_in: the month of the last day the "

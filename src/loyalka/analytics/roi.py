@@ -159,6 +159,7 @@ class SoundResult:
     present_cost: Decimal
     npv: Decimal
     roi: Decimal  # npv / present_cost: (gain - cost) / cost when there is no discount
+    break_even_cost: Decimal  # the yearly cost V at which the NPV is zero: the most the program may cost a year
     payback_month: int | None  # from which the cumulative (discounted) net stays at or above zero; None: never
 
 
@@ -191,6 +192,7 @@ def sound_model(i: RoiInputs) -> SoundResult:
             present_cost=present_cost,
             npv=npv,
             roi=npv / present_cost,
+            break_even_cost=(present_gain - i.setup) / sum((_factor(i.discount, 12 * k) for k in range(i.years)), ZERO),
             payback_month=_payback(months),
         )
 

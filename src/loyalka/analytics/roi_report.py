@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from decimal import Decimal
 
 import polars as pl
@@ -24,6 +24,7 @@ def side_by_side(i: RoiInputs, seed: SeedResult, sound: SoundResult) -> tuple[pl
         ("  of which: more purchases", to_minor(seed.gain), to_minor(sound.uplift_gain), ""),
         ("cost", to_minor(i.cost), to_minor(sound.cost), f"seed: V once; sound: V x {i.years} years{setup}"),
         ("net", to_minor(seed.gain - i.cost), to_minor(sound.net), ""),
+        ("break-even yearly cost", to_minor(seed.gain), to_minor(sound.break_even_cost), "the V at which it pays"),
     ]
     if i.discount:
         rows.append(("net present value", None, to_minor(sound.npv), f"at {percent(i.discount).normalize():f}% a year"))
@@ -47,15 +48,18 @@ def roi_report(
     grid: tuple[str, str] = ("churn_cut", "uplift"),
     steps: int = 5,
     currency: str = "RUB",
+    notes: Sequence[str] = (),
 ) -> Report:
+    """``notes``: where the inputs come from (a history's estimate of Z and W), shown first."""
     seed, sound = seed_model(i), sound_model(i)
     report = Report("Loyalty program ROI (seed 002)", f"per large client, money in {currency}")
     figures, ratios = side_by_side(i, seed, sound)
     section = report.section(
         "The seed's example and the sound model",
+        *notes,
         f"Seed's model: gain = Z*Y*N*(1 - (W - X)) = {seed.gain:,.2f}, ROI = (gain - V)/V = {percent(seed.roi)}%.",
         f"The formula as printed, (Z*Y/100)*N*(1-W+X)/100, gives {seed.printed_gain:,.2f} (ROI "
-        f"{percent(seed.printed_roi)}%) with the seed's own substitution (W = 10, X = 5), and "
+        f"{percent(seed.printed_roi)}%) with W and X as percent numbers, as the seed substitutes them, and "
         f"{seed.mixed_gain:,.2f} (ROI {percent(seed.mixed_roi)}%) with W and X as fractions.",
         "Sound model: clients compound ((1-W)^t without, (1-(W-X))^t with the program), V is paid every year, the "
         "gain is counted on the margin when one is given, discounted when a rate is given.",

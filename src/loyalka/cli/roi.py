@@ -12,8 +12,19 @@ import typer
 from rich.table import Table
 
 from loyalka.analytics.report import Report
-from loyalka.cli.analyze import Out, Xlsx, write_report
-from loyalka.cli.common import DbOption, console, fail, open_database, progress
+from loyalka.cli.analyze import (
+    Currency,
+    DateFormat,
+    Maps,
+    Out,
+    Preset,
+    Sheet,
+    Timezone,
+    Xlsx,
+    load_history,
+    write_report,
+)
+from loyalka.cli.common import console, fail, progress
 from loyalka.domain.money import parse_minor
 from loyalka.errors import InvalidInput, LoyaltyError
 
@@ -28,15 +39,17 @@ Rate = Annotated[str, typer.Option(help="A percentage, e.g. 10%.")]
 
 def register(app: typer.Typer) -> None:
     app.add_typer(roi_app, name="roi")
+    from loyalka.cli.liability import liability_cmd
+
     app.command("liability")(liability_cmd)
 
 
 @roi_app.callback()
 def roi_cmd(
     ctx: typer.Context,
-    z: Annotated[str, typer.Option("--z", help="Z: yearly revenue of one large client.")] = "100000",
+    z: Annotated[str | None, typer.Option("--z", help="Z: yearly revenue of one large client [100000].")] = None,
     n: Annotated[int, typer.Option("--n", help="N: the horizon in years.")] = 3,
-    w: Annotated[str, typer.Option("--w", help="W: churn per year, e.g. 10%.")] = "10%",
+    w: Annotated[str | None, typer.Option("--w", help="W: churn per year, e.g. 10% [10%].")] = None,
     x: Annotated[str, typer.Option("--x", help="X: points of churn the program removes (10% -> 5%: 5%).")] = "5%",
     y: Annotated[str, typer.Option("--y", help="Y: revenue uplift of a client who stays.")] = "10%",
     v: Annotated[str, typer.Option("--v", help="V: the program's cost per year.")] = "20000",
@@ -50,7 +63,16 @@ def roi_cmd(
     metric: Annotated[str, typer.Option(help="What the sensitivity shows: roi or npv.")] = "roi",
     grid: Annotated[str, typer.Option(help="The two-way table's inputs, ROWS,COLUMNS.")] = "x,y",
     steps: Annotated[int, typer.Option(help="Values per side of the two-way table.")] = 5,
-    currency: Annotated[str, typer.Option(help="The currency the money is in (a label).")] = "RUB",
+    history: Annotated[
+        Path | None, typer.Option(help="Estimate Z and W from this sales history (CSV or XLSX; see `analyze`).")
+    ] = None,
+    large_share: Annotated[str, typer.Option(help="With --history: the share of clients counted as large.")] = "20%",
+    preset: Preset = None,
+    maps: Maps = None,
+    date_format: DateFormat = None,
+    currency: Currency = None,
+    timezone: Timezone = None,
+    sheet: Sheet = None,
     out: Out = None,
     xlsx: Xlsx = None,
     charts: Charts = None,
@@ -64,11 +86,20 @@ def roi_cmd(
     from loyalka.analytics.roi_report import roi_report, side_by_side
 
     started = time.perf_counter()
+    notes: list[str] = []
     try:
+        revenue = _money(z, "z") if z is not None else Decimal(100000)
+        churn = parse_rate(w, field="w", label="--w (churn)") if w is not None else Decimal("0.10")
+        if history is not None:
+            found = _from_history(history, parse_rate(large_share, field="large_share", label="--large-share"),
+                                  preset, maps, date_format, currency, timezone, sheet)  # fmt: skip
+            currency, notes = found[2], found[3]
+            revenue = revenue if z is not None else found[0]
+            churn = churn if w is not None else found[1]
         inputs = RoiInputs(
-            revenue=_money(z, "z"),
+            revenue=revenue,
             years=n,
-            churn=parse_rate(w, field="w", label="--w (churn)"),
+            churn=churn,
             churn_cut=parse_rate(x, field="x", label="--x (churn cut)"),
             uplift=parse_rate(y, field="y", label="--y (uplift)", allow_over_100=True),
             cost=_money(v, "v"),
@@ -85,18 +116,20 @@ def roi_cmd(
             bar.add_task("sensitivity", total=None)
             report = roi_report(
                 inputs, spread=parse_rate(spread, field="spread", label="--spread"), ranges=ranges, metric=metric,
-                grid=(rows_name, cols_name), steps=steps, currency=currency,
+                grid=(rows_name, cols_name), steps=steps, currency=currency or "RUB", notes=notes,
             )  # fmt: skip
     except LoyaltyError as exc:
         fail(exc)
+    for note in notes:
+        console.print(note)
     figures, ratios = side_by_side(inputs, seed, sound)
-    _print_side_by_side(figures, ratios, currency)
+    _print_side_by_side(figures, ratios, currency or "RUB")
     console.print(
-        f"the formula as printed, (Z*Y/100)*N*(1-W+X)/100, gives {_shown(_minor(seed.printed_gain))} "
-        f"(ROI {_pct(seed.printed_roi)}) as the seed substitutes W = 10, X = 5; "
-        f"{_shown(_minor(seed.mixed_gain))} (ROI {_pct(seed.mixed_roi)}) with W, X as fractions"
+        f"the formula as printed, (Z*Y/100)*N*(1-W+X)/100, gives {money_text(_minor(seed.printed_gain))} "
+        f"(ROI {_pct(seed.printed_roi)}) with W, X as percent numbers as the seed substitutes them; "
+        f"{money_text(_minor(seed.mixed_gain))} (ROI {_pct(seed.mixed_roi)}) with W, X as fractions"
     )
-    _finish(report, out, xlsx, charts, "roi", started)
+    finish(report, out, xlsx, charts, "roi", started)
 
 
 @roi_app.command("economics")
@@ -147,68 +180,31 @@ def economics_cmd(
         console.print(f"a bonus of {_pct(equivalent)} costs (at face value) what a {_pct(offer.rate)} discount costs")
     for reading, formula, share in econ.seed_001_readings(offer.markup, offer.rate):
         console.print(f"seed 001, {reading}: {formula} = {_pct(share)}")
-    _finish(report, out, xlsx, charts, "roi", started)
-
-
-def liability_cmd(
-    db: DbOption = None,
-    program: Annotated[str | None, typer.Option(help="The program's code (default: the only one).")] = None,
-    at: Annotated[str | None, typer.Option(help="As of the end of this day, YYYY-MM-DD (default: now).")] = None,
-    forfeits: Annotated[
-        str, typer.Option(help="Forfeited points in the breakage rate: breakage or ignore.")
-    ] = "breakage",
-    breakage: Annotated[str | None, typer.Option(help="Use this breakage rate instead of the history's.")] = None,
-    out: Out = None,
-    xlsx: Xlsx = None,
-    charts: Charts = None,
-) -> None:
-    """Outstanding points by kind and expiry month, their value, expected breakage, the deferred revenue (IFRS 15)
-    and its monthly movement."""
-    from loyalka.analytics.liability import liability, movement
-    from loyalka.analytics.liability_db import lots_at, month_snapshots, parse_at, read_ledger
-    from loyalka.analytics.liability_report import liability_report
-    from loyalka.analytics.roi import parse_rate
-    from loyalka.domain.periods import utcnow
-    from loyalka.services.programs import active_program, program_by_code
-
-    started = time.perf_counter()
-    try:
-        if forfeits not in ("breakage", "ignore"):
-            raise InvalidInput("--forfeits is breakage or ignore", code="invalid_forfeits", field="forfeits")
-        rate = parse_rate(breakage, field="breakage", label="--breakage") if breakage is not None else None
-        database = open_database(db)
-        with database.unit_of_work() as session:
-            rules = active_program(session, program_by_code(session, program).id).rules
-            instant = parse_at(at, rules.program.timezone, now=utcnow())
-            ledger = read_ledger(session, program)
-        with progress() as bar:
-            bar.add_task("months", total=None)
-            state = liability(lots_at(ledger, instant), instant, forfeits=forfeits, breakage=rate)
-            moves = movement(month_snapshots(ledger, instant), forfeits=forfeits, breakage=rate)
-        report = liability_report(state, moves, program=ledger.program, currency=rules.program.currency)
-    except LoyaltyError as exc:
-        fail(exc)
-    console.print(
-        f"program {ledger.program}, as of {state.at.isoformat(timespec='minutes')} ({rules.program.currency})"
-    )
-    table = Table("kind", "outstanding", "pending", "value", "breakage", "expected breakage", "deferred revenue")
-    for row in state.by_kind.iter_rows(named=True):
-        table.add_row(
-            row["kind"], f"{row['outstanding_points']:.2f}", f"{row['pending_points']:.2f}",
-            _shown(row["outstanding_minor"]), f"{row['breakage_rate'] * 100:.1f}%",
-            _shown(row["expected_breakage_minor"]), _shown(row["deferred_minor"]),
-        )  # fmt: skip
-    console.print(table)
-    console.print(
-        f"total: value {_shown(state.outstanding_minor)}, expected breakage "
-        f"{_shown(state.expected_breakage_minor)}, deferred revenue {_shown(state.deferred_minor)}"
-    )
-    _print_movement(moves)
-    _finish(report, out, xlsx, charts, "liability", started)
+    finish(report, out, xlsx, charts, "roi", started)
 
 
 # --- helpers -------------------------------------------------------------------------------------------------
-def _shown(minor: int) -> str:
+def _from_history(  # type: ignore[no-untyped-def]
+    file: Path, share: Decimal, preset, maps, date_format, currency, timezone, sheet
+) -> tuple[Decimal, Decimal, str, list[str]]:
+    """Z and W estimated from a history, its currency, and what the estimate rests on (printed and reported)."""
+    from loyalka.analytics.roi_history import estimate
+
+    with progress() as bar:
+        bar.add_task("reading the history", total=None)
+        found = load_history(file, preset, maps, date_format=date_format, currency=currency, timezone=timezone,
+                             sheet=sheet)  # fmt: skip
+    guess = estimate(found, large_share=share)
+    (a, b), (_, c) = guess.first_half, guess.second_half
+    note = (
+        f"from {file.name}: the top {_pct(share)} of the {guess.clients} clients of {a:%Y-%m-%d}..{b:%Y-%m-%d} "
+        f"({guess.large} clients) bought {money_text(_minor(guess.revenue))} {found.currency} a year each (Z); "
+        f"{_pct(guess.half_churn)} of them bought nothing in {b:%Y-%m-%d}..{c:%Y-%m-%d}: W = {_pct(guess.churn)} a year"
+    )
+    return guess.revenue, guess.churn, found.currency, [note]
+
+
+def money_text(minor: int) -> str:
     """12345678 -> "123 456.78": money for people, grouped by thousands."""
     sign = "-" if minor < 0 else ""
     whole, frac = divmod(abs(minor), 100)
@@ -262,27 +258,15 @@ def _grid(text: str) -> tuple[str, str]:
 def _print_side_by_side(figures, ratios, currency: str) -> None:  # type: ignore[no-untyped-def]
     table = Table("", "seed 002", "sound model", "", title=f"ROI per large client ({currency})", title_justify="left")
     for row in figures.iter_rows(named=True):
-        seed = "—" if row["seed_minor"] is None else _shown(row["seed_minor"])
-        sound = "—" if row["sound_minor"] is None else _shown(row["sound_minor"])
+        seed = "—" if row["seed_minor"] is None else money_text(row["seed_minor"])
+        sound = "—" if row["sound_minor"] is None else money_text(row["sound_minor"])
         table.add_row(row["figure"], seed, sound, row["note"])
     for row in ratios.iter_rows(named=True):
         table.add_row(row["figure"], row["seed"], row["sound"], "")
     console.print(table)
 
 
-def _print_movement(moves) -> None:  # type: ignore[no-untyped-def]
-    if moves.is_empty():
-        console.print("no points credited yet: nothing to move")
-        return
-    names = ("opening", "earned", "spent", "expired", "forfeited", "breakage_change", "closing")
-    table = Table("month", *(n.replace("_", " ") for n in names), title="deferred revenue by month (last 12)",
-                  title_justify="left")  # fmt: skip
-    for row in moves.tail(12).iter_rows(named=True):
-        table.add_row(row["month"], *(_shown(row[f"{n}_minor"]) for n in names))
-    console.print(table)
-
-
-def _finish(
+def finish(
     report: Report, out: Path | None, xlsx: Path | None, charts: Path | None, prefix: str, started: float
 ) -> None:
     write_report(report, out, xlsx)
