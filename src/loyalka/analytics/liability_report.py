@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import polars as pl
 from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter
 
 from loyalka.analytics.liability import Liability
 from loyalka.analytics.report import Report, add_chart, add_table
@@ -51,6 +52,7 @@ def movement_chart(moves: pl.DataFrame) -> Figure:
     step = max(1, len(months) // 12)
     axes.set_xticks(list(x)[::step], months[::step], rotation=45, fontsize=8)
     axes.set_ylabel("money")
+    axes.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}".replace(",", " ")))
     axes.grid(alpha=0.3)
     axes.legend(fontsize=8, loc="upper left")
     figure.tight_layout()

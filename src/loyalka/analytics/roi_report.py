@@ -71,7 +71,8 @@ def roi_report(
     add_table(section, "sound model by month", months_frame(sound))
     rows = sens.tornado(i, spread=spread, ranges=ranges, metric=metric)
     base = sound.roi if metric == "roi" else sound.npv
-    title = f"{'ROI' if metric == 'roi' else 'NPV'} of the sound model; each input alone from low to high"
+    shown = f"{percent(base)}%" if metric == "roi" else f"{base:,.2f}"
+    title = f"{'ROI' if metric == 'roi' else 'NPV'} of the sound model (base {shown}); each input alone, low to high"
     section = report.section(
         "Sensitivity",
         f"Each input moves alone from its low to its high value (±{percent(spread).normalize():f}% of its base unless "

@@ -5,6 +5,7 @@ their value, expected breakage, the deferred revenue and its monthly movement. R
 from __future__ import annotations
 
 import time
+from decimal import Decimal
 from typing import Annotated
 
 import typer
@@ -12,7 +13,7 @@ from rich.table import Table
 
 from loyalka.cli.analyze import Out, Xlsx
 from loyalka.cli.common import DbOption, console, fail, open_database, progress
-from loyalka.cli.roi import Charts, finish, money_text
+from loyalka.cli.roi import Charts, finish, money_text, print_table
 from loyalka.errors import InvalidInput, LoyaltyError
 
 
@@ -57,14 +58,15 @@ def liability_cmd(
     console.print(
         f"program {ledger.program}, as of {state.at.isoformat(timespec='minutes')} ({rules.program.currency})"
     )
-    table = Table("kind", "outstanding", "pending", "value", "breakage", "expected breakage", "deferred revenue")
+    table = _table("kind", "points outstanding", "not yet spendable", "value", "breakage", "expected breakage",
+                   "deferred revenue")  # fmt: skip
     for row in state.by_kind.iter_rows(named=True):
         table.add_row(
-            row["kind"], f"{row['outstanding_points']:.2f}", f"{row['pending_points']:.2f}",
+            row["kind"], _points(row["outstanding_points"]), _points(row["pending_points"]),
             money_text(row["outstanding_minor"]), f"{row['breakage_rate'] * 100:.1f}%",
             money_text(row["expected_breakage_minor"]), money_text(row["deferred_minor"]),
         )  # fmt: skip
-    console.print(table)
+    print_table(table)
     console.print(
         f"total: value {money_text(state.outstanding_minor)}, expected breakage "
         f"{money_text(state.expected_breakage_minor)}, deferred revenue {money_text(state.deferred_minor)}"
@@ -78,8 +80,20 @@ def _print_movement(moves) -> None:  # type: ignore[no-untyped-def]
         console.print("no points credited yet: nothing to move")
         return
     names = ("opening", "earned", "spent", "expired", "forfeited", "breakage_change", "closing")
-    table = Table("month", *(n.replace("_", " ") for n in names), title="deferred revenue by month (last 12)",
-                  title_justify="left")  # fmt: skip
+    table = _table("month", *(n.replace("_", " ") for n in names))
+    table.title, table.title_justify = "deferred revenue by month (last 12)", "left"
     for row in moves.tail(12).iter_rows(named=True):
         table.add_row(row["month"], *(money_text(row[f"{n}_minor"]) for n in names))
-    console.print(table)
+    print_table(table)
+
+
+def _table(*headers: str) -> Table:
+    """Numbers never wrap: a narrow terminal cuts a header rather than splitting a figure over two lines."""
+    table = Table()
+    for n, header in enumerate(headers):
+        table.add_column(header, no_wrap=True, justify="left" if n == 0 else "right")
+    return table
+
+
+def _points(value: Decimal) -> str:
+    return f"{value:,.2f}".replace(",", " ")

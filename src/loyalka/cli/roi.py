@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.console import Console
 from rich.table import Table
 
 from loyalka.analytics.report import Report
@@ -174,7 +175,7 @@ def economics_cmd(
     table = Table("mechanic", "cost, % of sale", "cost, % of gross margin", "margin left, % of sale")
     for row in econ.costs(offer):
         table.add_row(row.mechanic, _pct(row.of_sale), _pct(row.of_margin), _pct(row.margin_left))
-    console.print(table)
+    print_table(table)
     equivalent = econ.equivalent_bonus_rate(offer)
     if equivalent is not None:
         console.print(f"a bonus of {_pct(equivalent)} costs (at face value) what a {_pct(offer.rate)} discount costs")
@@ -263,7 +264,7 @@ def _print_side_by_side(figures, ratios, currency: str) -> None:  # type: ignore
         table.add_row(row["figure"], seed, sound, row["note"])
     for row in ratios.iter_rows(named=True):
         table.add_row(row["figure"], row["seed"], row["sound"], "")
-    console.print(table)
+    print_table(table)
 
 
 def finish(
@@ -294,3 +295,12 @@ def write_charts(report: Report, folder: Path, prefix: str) -> list[Path]:
             f"cannot write charts into {folder}: {exc.strerror}", code="cannot_write", field="charts"
         ) from exc
     return written
+
+
+def print_table(table: Table) -> None:
+    """A table at its full width even in a narrow terminal or a pipe (80 columns): figures are never cut."""
+    wide = console.measure(table, options=console.options.update_width(1000)).maximum
+    if wide <= console.width:
+        console.print(table)
+    else:  # Console.print caps its width at the console's: a console of the table's width writes it whole
+        Console(file=console.file, width=wide, highlight=False, no_color=console.no_color).print(table)
