@@ -23,7 +23,7 @@ expiry that the month close has not written off yet can no longer be spent: they
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -312,7 +312,7 @@ _FLOWS = ("earned", "spent", "expired", "forfeited")
 
 
 def movement(
-    snapshots: Sequence[tuple[str, datetime, pl.DataFrame]],
+    snapshots: Iterable[tuple[str, datetime, pl.DataFrame]],
     *,
     forfeits: str = "breakage",
     breakage: Decimal | Mapping[str, Decimal] | None = None,

@@ -21,6 +21,7 @@ they close (the next month's first instant) and count at that instant too.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -120,21 +121,19 @@ def lots_at(ledger: Ledger, at: datetime) -> pl.DataFrame:
                                        for name, dtype in LOTS_COLUMNS.items())  # fmt: skip
 
 
-def month_snapshots(ledger: Ledger, at: datetime) -> list[tuple[str, datetime, pl.DataFrame]]:
+def month_snapshots(ledger: Ledger, at: datetime) -> Iterator[tuple[str, datetime, pl.DataFrame]]:
     """(month key, the month's end or ``at`` for the last, the lots frame then) from the month of the first credit
-    to the month of ``at``'s last instant."""
+    to the month of ``at``'s last instant — one frame at a time, so a long history never holds them all."""
     credits = ledger.entries.filter(pl.col("credit"))
     if credits.is_empty():
-        return []
+        return
     first = credits["occurred_at"].min()
     month = period_of(first, "month", ledger.timezone)  # type: ignore[arg-type]
     last = period_of(at - timedelta(microseconds=1), "month", ledger.timezone)
-    out = []
     while month.start <= last.start:
         end = min(month.end, at)
-        out.append((month.key, end, lots_at(ledger, end)))
+        yield month.key, end, lots_at(ledger, end)
         month = month.next()
-    return out
 
 
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")

@@ -35,7 +35,6 @@ roi_app = typer.Typer(
 )
 
 Charts = Annotated[Path | None, typer.Option(help="Also write the report's charts as PNG files into this folder.")]
-Rate = Annotated[str, typer.Option(help="A percentage, e.g. 10%.")]
 
 
 def register(app: typer.Typer) -> None:
@@ -135,9 +134,9 @@ def roi_cmd(
 
 @roi_app.command("economics")
 def economics_cmd(
-    markup: Rate = "30%",
+    markup: Annotated[str, typer.Option(help="The markup on cost: price = cost x (1 + markup).")] = "30%",
     rate: Annotated[str, typer.Option(help="The discount rate, and the bonus rate (points per 1 of sale).")] = "10%",
-    redemption: Annotated[str | None, typer.Option(help="Share of the points eventually spent.")] = None,
+    redemption: Annotated[str | None, typer.Option(help="Share of the points eventually spent [70%].")] = None,
     breakage: Annotated[
         str | None, typer.Option(help="Share of the points never spent (instead of --redemption).")
     ] = None,
