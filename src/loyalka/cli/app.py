@@ -32,6 +32,7 @@ from loyalka.cli.common import (
 )
 from loyalka.cli.engagement import register as register_engagement
 from loyalka.cli.exchange import register as register_exchange
+from loyalka.cli.roi import register as register_roi
 from loyalka.cli.rules import program_rules
 from loyalka.domain.events import in_range
 from loyalka.domain.periods import utcnow
@@ -259,6 +260,7 @@ def serve(db: DbOption = None, host: str = "127.0.0.1", port: int = 8000) -> Non
 
 register_exchange(app)
 register_analyze(app)
+register_roi(app)
 
 
 def main() -> None:
